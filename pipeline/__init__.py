@@ -1,0 +1,1 @@
+"""engagiert: signing rounds of the Kommunen-Netzwerk: engagiert in NRW."""

@@ -1,0 +1,44 @@
+"""Exit codes and the one exception family that carries them to the CLI.
+
+Modelled on OCRmyPDF's exceptions module: every stage raises an ``EngagiertError``
+subclass with a message for the clerk; ``cli.main`` catches the base class once and
+exits with its code, so nobody sees a traceback for a mistake in their own input.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    ok = 0
+    #: the run finished but left items for a person (needs review, missing addresses)
+    needs_attention = 1
+    #: the input (CSV, round.toml, options) is invalid; nothing was written
+    invalid_input = 2
+    #: a system library or program the product needs is missing
+    missing_dependency = 3
+    #: the ledger or the output folder is locked or inconsistent
+    ledger_error = 4
+    #: something broke that is our fault
+    internal_error = 15
+
+
+class EngagiertError(Exception):
+    exit_code = ExitCode.internal_error
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInputError(EngagiertError):
+    exit_code = ExitCode.invalid_input
+
+
+class MissingDependencyError(EngagiertError):
+    exit_code = ExitCode.missing_dependency
+
+
+class LedgerError(EngagiertError):
+    exit_code = ExitCode.ledger_error

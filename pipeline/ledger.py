@@ -1,0 +1,231 @@
+"""The status ledger: one SQLite file, WAL mode, an append-only event log and the documents it is about.
+
+Current state is never stored, only derived: the newest event of a document that carries a state wins
+(view ``document_status``). Triggers refuse UPDATE and DELETE on ``events``, so the audit trail stays
+complete. Every write happens in one transaction; a second process waits for the lock (busy timeout)
+instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LedgerError
+
+LEDGER_FILE = "ledger.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 60
+
+STATES = ("rendered", "sent", "incomplete", "verified", "rejected", "needs_review", "superseded")
+
+MIGRATIONS = {
+    1: """
+    CREATE TABLE documents (
+        doc_id      TEXT PRIMARY KEY,
+        round       TEXT NOT NULL,
+        ags         TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,   -- sha256 of everything printed: same fingerprint, same document
+        sha256      TEXT NOT NULL,   -- of the rendered PDF
+        path        TEXT NOT NULL,   -- relative to the output folder
+        pages       INTEGER NOT NULL,
+        geometry    TEXT NOT NULL,   -- JSON: signature box and QR boxes per page, PDF points
+        signatory   TEXT NOT NULL,   -- JSON: the CSV row the document was made from
+        rendered_at TEXT NOT NULL,
+        UNIQUE (round, ags, version)
+    );
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          TEXT NOT NULL,
+        round       TEXT NOT NULL,
+        ags         TEXT,
+        doc_id      TEXT REFERENCES documents(doc_id),
+        kind        TEXT NOT NULL,   -- rendered, superseded, sent, reminder, decision, upload, ...
+        state       TEXT,            -- the document's state from now on; NULL if the event changes none
+        reason      TEXT,
+        actor       TEXT NOT NULL,
+        file_sha256 TEXT,
+        details     TEXT             -- JSON
+    );
+    CREATE INDEX events_by_document ON events (doc_id, id) WHERE state IS NOT NULL;
+    CREATE INDEX events_by_round ON events (round, kind);
+    CREATE INDEX documents_by_ags ON documents (round, ags, version);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE VIEW document_status AS
+        SELECT d.*, e.state AS state, e.at AS since, e.reason AS reason
+        FROM documents d
+        JOIN events e ON e.id = (SELECT max(id) FROM events
+                                 WHERE events.doc_id = d.doc_id AND events.state IS NOT NULL);
+    """,
+}
+
+
+def now_iso() -> str:
+    """UTC now; ENGAGIERT_NOW (ISO date or datetime) pins it for tests and for back-dating a dispatch."""
+    pinned = os.environ.get("ENGAGIERT_NOW")
+    if pinned:
+        moment = dt.datetime.fromisoformat(pinned)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def current_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    round: str
+    ags: str
+    version: int
+    fingerprint: str
+    sha256: str
+    path: str
+    pages: int
+    geometry: dict
+    signatory: dict
+    rendered_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> DocumentRecord:
+        values = {key: row[key] for key in cls.__dataclass_fields__}
+        values["geometry"] = json.loads(values["geometry"])
+        values["signatory"] = json.loads(values["signatory"])
+        return cls(**values)
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger ({exc})") from exc
+
+    @classmethod
+    def open(cls, out: Path) -> Ledger:
+        return cls(Path(out) / LEDGER_FILE)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"{self.path}: written by a newer engagiert (schema {version}); update first")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as cursor:
+                for statement in _split_sql(MIGRATIONS[target]):
+                    cursor.execute(statement)
+                cursor.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One IMMEDIATE transaction: takes the write lock up front, so two writers queue, not deadlock."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"{self.path}: the ledger stayed locked by another engagiert process for "
+                              f"{BUSY_TIMEOUT_SECONDS} s; try again when it has finished ({exc})") from exc
+        try:
+            yield cursor
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    # --- writing --------------------------------------------------------------------------------
+
+    @staticmethod
+    def add_event(cursor: sqlite3.Cursor, *, round_id: str, kind: str, ags: str | None = None,
+                  doc_id: str | None = None, state: str | None = None, reason: str | None = None,
+                  file_sha256: str | None = None, details: dict | None = None, at: str | None = None) -> None:
+        if state is not None and state not in STATES:
+            raise ValueError(f"unknown state {state!r}")
+        cursor.execute(
+            "INSERT INTO events (at, round, ags, doc_id, kind, state, reason, actor, file_sha256, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at or now_iso(), round_id, ags, doc_id, kind, state, reason, current_actor(), file_sha256,
+             json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None),
+        )
+
+    @staticmethod
+    def add_document(cursor: sqlite3.Cursor, record: DocumentRecord) -> None:
+        cursor.execute(
+            "INSERT INTO documents (doc_id, round, ags, version, fingerprint, sha256, path, pages, geometry, "
+            "signatory, rendered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.doc_id, record.round, record.ags, record.version, record.fingerprint, record.sha256,
+             record.path, record.pages, json.dumps(record.geometry, sort_keys=True),
+             json.dumps(record.signatory, ensure_ascii=False, sort_keys=True), record.rendered_at),
+        )
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def latest_documents(self, round_id: str) -> dict[str, DocumentRecord]:
+        """The newest version per AGS in a round."""
+        rows = self.connection.execute(
+            "SELECT * FROM documents d WHERE round = ? AND version = "
+            "(SELECT max(version) FROM documents WHERE round = d.round AND ags = d.ags)", (round_id,))
+        return {row["ags"]: DocumentRecord.from_row(row) for row in rows}
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        row = self.connection.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return DocumentRecord.from_row(row) if row else None
+
+    def status_rows(self, round_id: str) -> list[sqlite3.Row]:
+        return self.connection.execute(
+            "SELECT * FROM document_status WHERE round = ? ORDER BY ags, version", (round_id,)).fetchall()
+
+    def events(self, round_id: str | None = None, ags: str | None = None) -> list[sqlite3.Row]:
+        clauses, params = [], []
+        if round_id:
+            clauses.append("round = ?")
+            params.append(round_id)
+        if ags:
+            clauses.append("ags = ?")
+            params.append(ags)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self.connection.execute(f"SELECT * FROM events {where} ORDER BY id", params).fetchall()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner semicolons."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        joined = "\n".join(current).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements

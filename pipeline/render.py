@@ -1,0 +1,342 @@
+"""Render one personalised two-page PDF per municipality with Jinja2 + WeasyPrint, and record it.
+
+``render_round`` is the stage: it decides per row whether the document is new, unchanged (skipped)
+or changed (a new version that supersedes the old), renders what is needed (in worker processes when
+there are many), writes each file atomically, and then records all of them in one ledger transaction.
+A crash between the two leaves files the next run re-renders to the same bytes and records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import docid, german
+from .errors import EngagiertError, InvalidInputError
+from .fileio import slugify, write_bytes_atomic
+from .ledger import DocumentRecord, Ledger, now_iso
+from .round import RoundConfig
+from .signatories import Signatory
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DOCUMENT_TEMPLATE = "erklaerung.html.j2"
+STYLESHEET = "style.css"
+PAGE_COUNT = 2
+CSS_PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px (1/96 in); PDF points are 1/72 in
+A4_HEIGHT_PT = 841.8898
+# Parallel rendering only pays off once worker start-up is amortised.
+MIN_DOCUMENTS_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    """Everything needed to render one document; picklable, so it can go to a worker process."""
+
+    signatory: Signatory
+    doc_id: str
+    version: int
+    fingerprint: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    pdf: bytes
+    pages: int
+    geometry: dict
+
+
+@dataclass
+class RenderSummary:
+    round_id: str
+    documents_dir: Path
+    rendered: list[DocumentRecord]
+    unchanged: list[DocumentRecord]
+    superseded: list[str]
+
+    @property
+    def total(self) -> int:
+        return len(self.rendered) + len(self.unchanged)
+
+
+def _check_system_libraries():
+    """Import WeasyPrint, turning a missing Pango/HarfBuzz into an instruction instead of a traceback."""
+    try:
+        import weasyprint
+    except OSError as exc:  # cffi raises OSError when a shared library is missing
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError(
+            f"WeasyPrint cannot load a system library ({exc}). Install them with:\n"
+            "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+        ) from exc
+    return weasyprint
+
+
+def subsetter_name() -> str:
+    """Which font subsetter WeasyPrint uses: HarfBuzz (fast) or fontTools (~4x slower)."""
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    return "harfbuzz" if harfbuzz_subset is not None else "fonttools"
+
+
+class Renderer:
+    """Per-process rendering state that is the same for every document: Jinja env, CSS, fonts."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR):
+        weasyprint = _check_system_libraries()
+        import jinja2
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.templates_dir = Path(templates_dir)
+        self.weasyprint = weasyprint
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=True,  # names from a CSV are text, never markup
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self.template = self.environment.get_template(DOCUMENT_TEMPLATE)
+        self.font_config = FontConfiguration()
+        self.stylesheet = weasyprint.CSS(filename=str(self.templates_dir / STYLESHEET),
+                                         font_config=self.font_config)
+
+    def url_fetcher(self, url: str, *args, **kwargs):
+        # Only local files: a template or a facsimile must never make the renderer go online.
+        if not url.startswith("file:"):
+            raise ValueError(f"refusing to fetch {url!r} while rendering")
+        return self.weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    def render(self, context: dict) -> RenderedDocument:
+        html = self.template.render(doc=context)
+        document = self.weasyprint.HTML(string=html, base_url=str(self.templates_dir),
+                                        url_fetcher=self.url_fetcher).render(
+            stylesheets=[self.stylesheet], font_config=self.font_config)
+        geometry = _geometry(document)
+        pdf = document.write_pdf(pdf_identifier=context["doc_id"].encode("ascii"))
+        return RenderedDocument(pdf=pdf, pages=len(document.pages), geometry=geometry)
+
+
+@lru_cache(maxsize=2)
+def renderer_for(templates_dir: Path) -> Renderer:
+    """One Renderer per process (a cache, not state: it changes no output)."""
+    return Renderer(templates_dir)
+
+
+def templates_digest(templates_dir: Path = TEMPLATES_DIR) -> str:
+    """sha256 over every template file: a changed template makes every document a new version."""
+    digest = hashlib.sha256()
+    templates_dir = Path(templates_dir)
+    document_files = [templates_dir / DOCUMENT_TEMPLATE, templates_dir / STYLESHEET,
+                      *sorted((templates_dir / "partials").glob("*"))]
+    for path in document_files:
+        if path.is_file():
+            digest.update(path.relative_to(templates_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def printed_fields(signatory: Signatory, round_cfg: RoundConfig) -> dict:
+    """Everything that ends up on paper; its hash (with the templates') is the document's fingerprint."""
+    cosignatory = round_cfg.cosignatory
+    return {
+        "ags": signatory.ags,
+        "bezeichnung": signatory.bezeichnung,
+        "office": signatory.office,
+        "signer_name": signatory.signer_name,
+        "signers_sentence": german.signers_sentence(cosignatory.gender, signatory.gender),
+        "place_date": round_cfg.place_date,
+        "date": round_cfg.date.isoformat(),
+        "title": round_cfg.title,
+        "cosignatory_name": cosignatory.name,
+        "cosignatory_office": cosignatory.office,
+        "cosignatory_office_line2": cosignatory.office_line2,
+        "cosignatory_heading": cosignatory.heading or f"der {cosignatory.office}",
+        "facsimile_sha256": (hashlib.sha256(cosignatory.facsimile.read_bytes()).hexdigest()
+                             if cosignatory.facsimile else ""),
+    }
+
+
+def fingerprint(fields: dict, templates_sha: str) -> str:
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True) + templates_sha
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def qr_svg(payload: str) -> str:
+    import segno
+
+    # Error level Q survives a stamp or a signature stroke across the code; omitsize lets CSS set 20 mm.
+    return segno.make(payload, error="q", micro=False).svg_inline(border=0, omitsize=True)
+
+
+def document_context(signatory: Signatory, round_cfg: RoundConfig, doc_id: str) -> dict:
+    from markupsafe import Markup
+
+    fields = printed_fields(signatory, round_cfg)
+    parsed = docid.parse_doc_id(doc_id)
+    pages = [{"number": number, "qr_svg": Markup(qr_svg(parsed.qr_payload(number, PAGE_COUNT)))}
+             for number in range(1, PAGE_COUNT + 1)]
+    facsimile = round_cfg.cosignatory.facsimile
+    return {
+        **fields,
+        "doc_id": doc_id,
+        "page_count": PAGE_COUNT,
+        "pages": pages,
+        "facsimile_url": facsimile.as_uri() if facsimile else "",
+        "title": f"Gemeinsame Erklärung – {signatory.bezeichnung}",
+        "author": "Staatskanzlei des Landes Nordrhein-Westfalen",
+        "subject": f"{round_cfg.title}: Präambel und Gemeinsame Erklärung, {signatory.bezeichnung}",
+        "keywords": f"{doc_id}, AGS {signatory.ags}, Runde {round_cfg.id}",
+        "created": round_cfg.date.isoformat(),  # fixed date: same input, same bytes
+    }
+
+
+def _geometry(document) -> dict:
+    """Signature box and QR boxes in PDF points (origin bottom left), read from the laid-out pages.
+
+    WeasyPrint reports each element with an id as an anchor with its border box in CSS px from the
+    page's top left; check-in maps these boxes onto a scan through the QR code's corners.
+    """
+
+    def to_pdf_box(x1: float, y1: float, x2: float, y2: float) -> list[float]:
+        return [round(x1 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y2 * CSS_PX_TO_PT, 2),
+                round(x2 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y1 * CSS_PX_TO_PT, 2)]
+
+    geometry: dict = {"page_size": [595.28, A4_HEIGHT_PT], "qr": {}, "signature_box": None}
+    for number, page in enumerate(document.pages, start=1):
+        anchors = page.anchors
+        if f"qr-{number}" in anchors:
+            geometry["qr"][str(number)] = to_pdf_box(*anchors[f"qr-{number}"])
+        if "signature-box" in anchors:
+            geometry["signature_box"] = {"page": number, "box": to_pdf_box(*anchors["signature-box"])}
+    return geometry
+
+
+def render_job(job: DocumentJob, round_cfg: RoundConfig, templates_dir: Path) -> RenderedDocument:
+    renderer = renderer_for(templates_dir)
+    rendered = renderer.render(document_context(job.signatory, round_cfg, job.doc_id))
+    if rendered.pages != PAGE_COUNT:
+        raise InvalidInputError(
+            f"row {job.signatory.row} ({job.signatory.bezeichnung}): the document came out with {rendered.pages} "
+            f"pages instead of {PAGE_COUNT}; a name or designation is too long for the layout")
+    if rendered.geometry["signature_box"] is None:
+        raise EngagiertError("the template has no element with id 'signature-box'")
+    write_bytes_atomic(job.path, rendered.pdf)
+    return rendered
+
+
+def _render_in_worker(args) -> tuple[int, RenderedDocument | EngagiertError]:
+    index, job, round_cfg, templates_dir = args
+    try:
+        return index, render_job(job, round_cfg, templates_dir)
+    except EngagiertError as exc:
+        return index, exc
+
+
+def document_filename(signatory: Signatory, version: int) -> str:
+    return f"{signatory.ags}_{slugify(signatory.name)}_V{version}.pdf"
+
+
+def plan_jobs(signatories: Iterable[Signatory], round_cfg: RoundConfig, out: Path, ledger: Ledger,
+              secret: bytes, templates_dir: Path):
+    """Split rows into unchanged documents (kept) and jobs to render (new or changed)."""
+    templates_sha = templates_digest(templates_dir)
+    latest = ledger.latest_documents(round_cfg.id)
+    documents_dir = round_cfg.round_dir(out) / "documents"
+    unchanged: list[DocumentRecord] = []
+    jobs: list[DocumentJob] = []
+    for signatory in signatories:
+        print_fingerprint = fingerprint(printed_fields(signatory, round_cfg), templates_sha)
+        previous = latest.get(signatory.ags)
+        if previous and previous.fingerprint == print_fingerprint:
+            stored = Path(out) / previous.path
+            if stored.exists() and _sha256(stored.read_bytes()) == previous.sha256:
+                unchanged.append(previous)
+                continue
+            version = previous.version  # lost or damaged file: render the same version again
+        else:
+            version = previous.version + 1 if previous else 1
+        doc_id = str(docid.make_doc_id(secret, round_cfg.id, signatory.ags, version))
+        jobs.append(DocumentJob(signatory, doc_id, version, print_fingerprint,
+                                documents_dir / document_filename(signatory, version)))
+    return unchanged, jobs, latest
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path, *,
+                 templates_dir: Path = TEMPLATES_DIR, workers: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> RenderSummary:
+    out = Path(out)
+    secret = docid.load_secret(out)
+    with Ledger.open(out) as ledger:
+        unchanged, jobs, latest = plan_jobs(signatories, round_cfg, out, ledger, secret, templates_dir)
+        results = _render_all(jobs, round_cfg, templates_dir, workers, progress)
+        rendered_at = now_iso()
+        records, superseded = [], []
+        with ledger.transaction() as cursor:
+            for job, result in zip(jobs, results, strict=True):
+                record = DocumentRecord(
+                    doc_id=job.doc_id, round=round_cfg.id, ags=job.signatory.ags, version=job.version,
+                    fingerprint=job.fingerprint, sha256=_sha256(result.pdf),
+                    path=job.path.relative_to(out).as_posix(), pages=result.pages, geometry=result.geometry,
+                    signatory=dataclasses.asdict(job.signatory), rendered_at=rendered_at)
+                records.append(record)
+                previous = latest.get(job.signatory.ags)
+                if previous and previous.doc_id == job.doc_id:
+                    continue  # the same version re-rendered after its file went missing: already recorded
+                ledger.add_document(cursor, record)
+                ledger.add_event(cursor, round_id=round_cfg.id, kind="rendered", ags=record.ags,
+                                 doc_id=record.doc_id, state="rendered", file_sha256=record.sha256,
+                                 details={"version": record.version, "path": record.path}, at=rendered_at)
+                if previous:
+                    ledger.add_event(cursor, round_id=round_cfg.id, kind="superseded", ags=record.ags,
+                                     doc_id=previous.doc_id, state="superseded",
+                                     reason=f"replaced by version {record.version} ({record.doc_id})",
+                                     at=rendered_at)
+                    superseded.append(previous.doc_id)
+    return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", records, unchanged, superseded)
+
+
+def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, workers: int | None,
+                progress: Callable[[int], None] | None) -> list[RenderedDocument]:
+    workers = workers or default_jobs()
+    workers = max(1, min(workers, len(jobs) // MIN_DOCUMENTS_PER_WORKER))
+    results: list[RenderedDocument | None] = [None] * len(jobs)
+    errors: list[EngagiertError] = []
+    if workers == 1:
+        for index, job in enumerate(jobs):
+            results[index] = render_job(job, round_cfg, templates_dir)
+            if progress:
+                progress(1)
+        return results  # type: ignore[return-value]
+    import multiprocessing
+
+    # fork: workers inherit the imported WeasyPrint and the warm hyphenation dictionary for free.
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        arguments = ((index, job, round_cfg, templates_dir) for index, job in enumerate(jobs))
+        for index, result in pool.map(_render_in_worker, arguments, chunksize=4):
+            if isinstance(result, EngagiertError):
+                errors.append(result)
+            else:
+                results[index] = result
+            if progress:
+                progress(1)
+    if errors:
+        raise InvalidInputError("\n".join(error.message for error in errors))
+    return results  # type: ignore[return-value]

@@ -1,0 +1,313 @@
+"""Read signatories.csv / .xlsx as Excel writes them, validate every row, and normalise.
+
+Excel in a German office writes CSV as Windows-1252 with semicolons, or UTF-8 with a BOM and commas,
+and drops the leading zero of a key it took for a number. All of that is accepted; everything that
+is really wrong is collected, so the clerk sees **all** problems at once, each with the row number
+Excel shows (the header is row 1) and the column name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import german
+from .errors import InvalidInputError
+
+REQUIRED_COLUMNS = ("ags", "name", "bezeichnung", "typ")
+OPTIONAL_COLUMNS = ("kreis", "regierungsbezirk", "anrede", "titel", "vorname", "nachname", "funktion",
+                    "strasse", "plz", "ort", "email")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Columns of nrw-kommunen.csv that carry no meaning for a document but are welcome in the file.
+IGNORED_COLUMNS = ("einwohner",)
+
+MAX_CELL_LENGTH = 300  # the longest real designation is ~40 characters; 300 leaves room for addresses
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+REGIERUNGSBEZIRK_BY_DIGIT = {"1": "Düsseldorf", "3": "Köln", "5": "Münster", "7": "Detmold", "9": "Arnsberg"}
+EMAIL_PATTERN = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
+TYPES_BY_LOWER = {typ.lower(): typ for typ in german.KNOWN_TYPES}
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """One municipality and its head, as one document is rendered for it."""
+
+    row: int
+    ags: str
+    name: str
+    bezeichnung: str
+    typ: str
+    kreis: str = ""
+    regierungsbezirk: str = ""
+    anrede: str = ""
+    titel: str = ""
+    vorname: str = ""
+    nachname: str = ""
+    funktion: str = ""
+    strasse: str = ""
+    plz: str = ""
+    ort: str = ""
+    email: str = ""
+
+    @property
+    def gender(self) -> str | None:
+        return german.gender_from_anrede(self.anrede)
+
+    @property
+    def office(self) -> str:
+        return german.office_title(self.typ, self.gender, self.funktion)
+
+    @property
+    def signer_name(self) -> str:
+        return german.full_name(self.titel, self.vorname, self.nachname)
+
+    @property
+    def has_postal_address(self) -> bool:
+        return bool(self.strasse and self.plz and self.ort)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class SignatoriesInvalid(InvalidInputError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{len(problems)} problem(s) in the signatories file, nothing was written:\n{lines}")
+
+
+@dataclass
+class LoadResult:
+    signatories: list[Signatory]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, file: str, warnings: list[Problem]) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; a file mixing both is decoded line by line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    decoded = []
+    utf8_lines = 0
+    for line in lines:
+        try:
+            decoded.append(line.decode("utf-8"))
+            utf8_lines += any(byte > 0x7F for byte in line)
+        except UnicodeDecodeError:
+            decoded.append(line.decode("cp1252", errors="replace"))
+    if utf8_lines:
+        warnings.append(Problem(file, None, None, "the file mixes UTF-8 and Windows-1252 lines; each line was "
+                                                  "read in its own encoding: check umlauts"))
+    return "\n".join(decoded)
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
+    raw = path.read_bytes()
+    text = _decode(raw, path.name, warnings)
+    delimiter = _sniff_delimiter(text)
+    # csv yields one record per Excel row (quoted newlines stay inside a cell), blank lines as [].
+    return [list(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _read_xlsx_rows(path: Path) -> list[list[str]]:
+    import pandas as pd  # imported here: read-only commands must not pay for pandas
+
+    try:
+        frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
+    return [["" if cell is None else str(cell) for cell in row] for row in frame.itertuples(index=False)]
+
+
+def read_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
+    if not path.exists():
+        raise InvalidInputError(f"{path}: file not found")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InvalidInputError(f"{path.name}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx_rows(path)
+    if path.suffix.lower() == ".xls":
+        raise InvalidInputError(f"{path.name}: old .xls workbooks are not supported; save as .xlsx or CSV")
+    return _read_csv_rows(path, warnings)
+
+
+# --- validating ----------------------------------------------------------------------------------
+
+
+def _clean(value: str) -> str:
+    """Unicode NFC, non-breaking spaces and runs of whitespace folded, ends trimmed, soft hyphens gone."""
+    value = unicodedata.normalize("NFC", value).replace("\u00ad", "")
+    return " ".join(value.replace("\u00a0", " ").split())
+
+
+def _invisible_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
+
+
+def _normalise_header(cells: list[str], file: str, problems: list[Problem], warnings: list[Problem]):
+    columns = [_clean(cell).lower() for cell in cells]
+    seen: dict[str, int] = {}
+    for position, column in enumerate(columns):
+        if not column:
+            continue
+        if column in seen:
+            problems.append(Problem(file, 1, column, "the column appears twice in the header"))
+        seen.setdefault(column, position)
+        if column not in KNOWN_COLUMNS and column not in IGNORED_COLUMNS:
+            warnings.append(Problem(file, 1, column, "unknown column, ignored"))
+    for required in REQUIRED_COLUMNS:
+        if required not in seen:
+            problems.append(Problem(file, 1, required, "required column is missing"))
+    return seen
+
+
+def _check_ags(ags: str, typ: str, file: str, row: int, problems: list[Problem],
+               warnings: list[Problem]) -> str:
+    expected = 5 if typ in german.DISTRICT_TYPES else 8
+    if not ags.isdigit() or not ags.isascii():
+        problems.append(Problem(file, row, "ags", f"'{ags[:40]}' is not a key: digits only"))
+        return ags
+    if len(ags) == expected - 1:
+        # Excel stores a key like 05111000 as the number 5111000; the lost zero is restored exactly.
+        warnings.append(Problem(file, row, "ags", f"'{ags}' lost its leading zero (Excel); read as '0{ags}'"))
+        ags = "0" + ags
+    if len(ags) != expected:
+        kind = "a Kreis key (5 digits)" if expected == 5 else "an AGS of 8 digits"
+        problems.append(Problem(file, row, "ags", f"'{ags}' has {len(ags)} digits; a {typ or 'row'} needs {kind}"))
+    return ags
+
+
+def _validate_record(values: dict[str, str], file: str, row: int, problems: list[Problem],
+                     warnings: list[Problem]) -> Signatory | None:
+    before = len(problems)
+    for column, value in values.items():
+        if len(value) > MAX_CELL_LENGTH:
+            problems.append(Problem(file, row, column, f"the cell holds {len(value)} characters "
+                                                       f"(at most {MAX_CELL_LENGTH})"))
+            values[column] = ""
+        elif _invisible_characters(value):
+            problems.append(Problem(file, row, column, "the cell contains invisible control characters"))
+    for column in REQUIRED_COLUMNS:
+        if not values.get(column):
+            problems.append(Problem(file, row, column, "required value is empty"))
+
+    typ = TYPES_BY_LOWER.get(values.get("typ", "").lower(), "")
+    if values.get("typ") and not typ:
+        problems.append(Problem(file, row, "typ", f"unknown type '{values['typ'][:40]}'; expected one of: "
+                                                  + ", ".join(german.KNOWN_TYPES)))
+    ags = values.get("ags", "")
+    if ags:
+        ags = _check_ags(ags, typ, file, row, problems, warnings)
+
+    anrede = values.get("anrede", "")
+    if anrede.lower() not in german.ANREDE_TO_GENDER:
+        problems.append(Problem(file, row, "anrede", f"'{anrede[:40]}' is not Frau, Herr or empty"))
+        anrede = ""
+    anrede = anrede.capitalize()
+
+    email = values.get("email", "")
+    if email and not EMAIL_PATTERN.match(email):
+        problems.append(Problem(file, row, "email", f"'{email[:60]}' is not an e-mail address"))
+
+    plz = values.get("plz", "")
+    if plz and plz.isdigit() and len(plz) == 4:
+        warnings.append(Problem(file, row, "plz", f"'{plz}' lost its leading zero (Excel); read as '0{plz}'"))
+        plz = "0" + plz
+    if plz and not (plz.isdigit() and len(plz) == 5 and plz.isascii()):
+        problems.append(Problem(file, row, "plz", f"'{plz[:20]}' is not a German postcode (5 digits)"))
+
+    regierungsbezirk = values.get("regierungsbezirk", "")
+    if not regierungsbezirk and len(ags) >= 3 and ags.startswith("05"):
+        regierungsbezirk = REGIERUNGSBEZIRK_BY_DIGIT.get(ags[2], "")
+
+    if len(problems) > before:
+        return None
+    signatory = Signatory(
+        row=row, ags=ags, name=values["name"], bezeichnung=values["bezeichnung"], typ=typ,
+        kreis=values.get("kreis", ""), regierungsbezirk=regierungsbezirk, anrede=anrede,
+        titel=values.get("titel", ""), vorname=values.get("vorname", ""), nachname=values.get("nachname", ""),
+        funktion=values.get("funktion", ""), strasse=values.get("strasse", ""), plz=plz,
+        ort=values.get("ort", ""), email=email,
+    )
+    if not signatory.nachname:
+        warnings.append(Problem(file, row, "nachname", "no office holder named: the document gets an empty "
+                                                       "name line to fill in by hand"))
+    return signatory
+
+
+def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | None = None) -> LoadResult:
+    warnings = [] if warnings is None else warnings
+    problems: list[Problem] = []
+    if not rows or not any(_clean(cell) for cell in rows[0]):
+        raise SignatoriesInvalid([Problem(file, 1, None, "the file is empty or its first row (the header) "
+                                                        "is blank")])
+    positions = _normalise_header(rows[0], file, problems, warnings)
+    if problems:
+        raise SignatoriesInvalid(problems)
+
+    signatories: list[Signatory] = []
+    first_row_of_ags: dict[str, int] = {}
+    for index, cells in enumerate(rows[1:], start=2):
+        cleaned = [_clean(cell) for cell in cells]
+        if not any(cleaned):
+            continue  # blank line: Excel shows it, we skip it
+        if len(cleaned) > len(rows[0]) and any(cleaned[len(rows[0]):]):
+            problems.append(Problem(file, index, None, f"the row has {len(cleaned)} cells but the header "
+                                                       f"only {len(rows[0])}: a separator inside a value?"))
+            continue
+        values = {column: (cleaned[pos] if pos < len(cleaned) else "") for column, pos in positions.items()
+                  if column in KNOWN_COLUMNS}
+        signatory = _validate_record(values, file, index, problems, warnings)
+        if signatory is None:
+            continue
+        if signatory.ags in first_row_of_ags:
+            problems.append(Problem(file, index, "ags", f"'{signatory.ags}' already appears in row "
+                                                        f"{first_row_of_ags[signatory.ags]}"))
+            continue
+        first_row_of_ags[signatory.ags] = index
+        signatories.append(signatory)
+    if problems:
+        raise SignatoriesInvalid(problems)
+    if not signatories:
+        raise SignatoriesInvalid([Problem(file, None, None, "the file has a header but no data rows")])
+    return LoadResult(signatories, warnings)
+
+
+def load_signatories(path: Path) -> LoadResult:
+    """Read and validate a signatories file; raise SignatoriesInvalid listing every problem."""
+    warnings: list[Problem] = []
+    rows = read_rows(Path(path), warnings)
+    return validate_rows(rows, Path(path).name, warnings)
