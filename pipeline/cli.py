@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EngagiertError, ExitCode
+from .errors import EngagiertError
 
 
 class EngagiertGroup(click.Group):

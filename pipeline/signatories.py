@@ -139,7 +139,13 @@ def _read_csv_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
     text = _decode(raw, path.name, warnings)
     delimiter = _sniff_delimiter(text)
     # csv yields one record per Excel row (quoted newlines stay inside a cell), blank lines as [].
-    return [list(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    # Cells may be as large as the file: the size check per cell then reports row and column.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
+    try:
+        return [list(record) for record in reader]
+    except csv.Error as exc:
+        raise InvalidInputError(f"{path.name}: line {reader.line_num}: not readable as CSV ({exc})") from exc
 
 
 def _read_xlsx_rows(path: Path) -> list[list[str]]:
@@ -196,17 +202,19 @@ def _normalise_header(cells: list[str], file: str, problems: list[Problem], warn
 
 def _check_ags(ags: str, typ: str, file: str, row: int, problems: list[Problem],
                warnings: list[Problem]) -> str:
-    expected = 5 if typ in german.DISTRICT_TYPES else 8
     if not ags.isdigit() or not ags.isascii():
         problems.append(Problem(file, row, "ags", f"'{ags[:40]}' is not a key: digits only"))
         return ags
+    if not typ:  # unknown type, already reported: the length cannot be judged
+        return ags
+    expected = 5 if typ in german.DISTRICT_TYPES else 8
     if len(ags) == expected - 1:
         # Excel stores a key like 05111000 as the number 5111000; the lost zero is restored exactly.
         warnings.append(Problem(file, row, "ags", f"'{ags}' lost its leading zero (Excel); read as '0{ags}'"))
         ags = "0" + ags
     if len(ags) != expected:
         kind = "a Kreis key (5 digits)" if expected == 5 else "an AGS of 8 digits"
-        problems.append(Problem(file, row, "ags", f"'{ags}' has {len(ags)} digits; a {typ or 'row'} needs {kind}"))
+        problems.append(Problem(file, row, "ags", f"'{ags}' has {len(ags)} digits; a {typ} needs {kind}"))
     return ags
 
 
