@@ -54,6 +54,16 @@ class RenderedDocument:
     geometry: dict
 
 
+@dataclass(frozen=True)
+class WrittenDocument:
+    """What the ledger needs of a written file. Workers return this, never the PDF bytes, so memory
+    stays flat however many documents a run renders."""
+
+    sha256: str
+    pages: int
+    geometry: dict
+
+
 @dataclass
 class RenderSummary:
     round_id: str
@@ -88,14 +98,32 @@ def subsetter_name() -> str:
     return "harfbuzz" if harfbuzz_subset is not None else "fonttools"
 
 
-class Renderer:
-    """Per-process rendering state that is the same for every document: Jinja env, CSS, fonts."""
+# Context keys that differ between documents; everything else is the same for a whole round and
+# belongs to the base layout (see compose.py).
+PERSONAL_FIELDS = frozenset({"ags", "bezeichnung", "office", "signer_name", "doc_id", "pages", "title",
+                             "subject", "keywords"})
+RENDER_MODES = ("composite", "single")
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR):
+
+class LayoutOverflow(Exception):
+    """The personalised text does not fit the page."""
+
+
+class Renderer:
+    """Per-process rendering state that is the same for every document: Jinja env, CSS, fonts, bases.
+
+    mode "composite" (default) lays the shared text out once per variant and stamps a small personal
+    overlay on it (compose.py); mode "single" renders each document in one pass, as the reference.
+    """
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR, mode: str = "composite"):
         weasyprint = _check_system_libraries()
         import jinja2
         from weasyprint.text.fonts import FontConfiguration
 
+        if mode not in RENDER_MODES:
+            raise ValueError(f"unknown render mode {mode!r}")
+        self.mode = mode
         self.templates_dir = Path(templates_dir)
         self.weasyprint = weasyprint
         self.environment = jinja2.Environment(
@@ -108,6 +136,7 @@ class Renderer:
         self.font_config = FontConfiguration()
         self.stylesheet = weasyprint.CSS(filename=str(self.templates_dir / STYLESHEET),
                                          font_config=self.font_config)
+        self._bases: dict[str, object] = {}
 
     def url_fetcher(self, url: str, *args, **kwargs):
         # Only local files: a template or a facsimile must never make the renderer go online.
@@ -115,20 +144,64 @@ class Renderer:
             raise ValueError(f"refusing to fetch {url!r} while rendering")
         return self.weasyprint.default_url_fetcher(url, *args, **kwargs)
 
-    def render(self, context: dict) -> RenderedDocument:
-        html = self.template.render(doc=context)
-        document = self.weasyprint.HTML(string=html, base_url=str(self.templates_dir),
-                                        url_fetcher=self.url_fetcher).render(
+    def _layout(self, context: dict, mode: str):
+        html = self.template.render(doc={**context, "mode": mode})
+        return self.weasyprint.HTML(string=html, base_url=str(self.templates_dir),
+                                    url_fetcher=self.url_fetcher).render(
             stylesheets=[self.stylesheet], font_config=self.font_config)
-        geometry = _geometry(document)
-        pdf = document.write_pdf(pdf_identifier=context["doc_id"].encode("ascii"))
-        return RenderedDocument(pdf=pdf, pages=len(document.pages), geometry=geometry)
+
+    def render(self, context: dict) -> RenderedDocument:
+        if self.mode == "single":
+            document = self._layout(context, "full")
+            geometry = _geometry(document)
+            pdf = document.write_pdf(pdf_identifier=context["doc_id"].encode("ascii"))
+            return RenderedDocument(pdf=pdf, pages=len(document.pages), geometry=geometry)
+        return self._render_composite(context)
+
+    def _base_for(self, context: dict):
+        from . import compose
+
+        shared = {key: value for key, value in context.items() if key not in PERSONAL_FIELDS}
+        key = json.dumps(shared, sort_keys=True, default=str)
+        if key not in self._bases:
+            document = self._layout(context, "base")
+            anchors = [page.anchors for page in document.pages]
+            number, signer = next((number, page["signer-text"]) for number, page in enumerate(anchors, start=1)
+                                  if "signer-text" in page)
+            section_left, section_top = anchors[number - 1][f"page-{number}"][:2]
+            signer_block = {"page": number, "left": round(signer[0] - section_left, 3),
+                            "top": round(signer[1] - section_top, 3), "width": round(signer[2] - signer[0], 3)}
+            pdf = document.write_pdf()
+            self._bases[key] = compose.base_layout(pdf, signer_block, _geometry(document)["signature_box"])
+        return self._bases[key]
+
+    def _render_composite(self, context: dict) -> RenderedDocument:
+        from . import compose
+
+        base = self._base_for(context)
+        overlay = self._layout({**context, "signer_block": base.signer_block}, "overlay")
+        geometry = _geometry(overlay)
+        geometry["signature_box"] = base.signature_box
+        block_page = overlay.pages[base.signer_block["page"] - 1].anchors
+        qr_top = block_page.get(f"qr-{base.signer_block['page']}", (0, float("inf")))[1]
+        if block_page["signer-text"][3] > qr_top:
+            raise LayoutOverflow("the signer block runs into the page marks at the foot of the page")
+        metadata = {"/Title": context["title"], "/Author": context["author"], "/Subject": context["subject"],
+                    "/Keywords": context["keywords"], "/Creator": "engagiert",
+                    "/Producer": f"WeasyPrint {self.weasyprint.__version__}, pypdf",
+                    "/CreationDate": _pdf_date(context["created"]), "/ModDate": _pdf_date(context["created"])}
+        pdf = compose.compose(base, overlay.write_pdf(), metadata, context["doc_id"])
+        return RenderedDocument(pdf=pdf, pages=len(overlay.pages), geometry=geometry)
 
 
-@lru_cache(maxsize=2)
-def renderer_for(templates_dir: Path) -> Renderer:
-    """One Renderer per process (a cache, not state: it changes no output)."""
-    return Renderer(templates_dir)
+def _pdf_date(iso_date: str) -> str:
+    return "D:" + iso_date.replace("-", "") + "000000Z"
+
+
+@lru_cache(maxsize=4)
+def renderer_for(templates_dir: Path, mode: str = "composite") -> Renderer:
+    """One Renderer per process and mode (a cache, not state: it changes no output)."""
+    return Renderer(templates_dir, mode)
 
 
 def templates_digest(templates_dir: Path = TEMPLATES_DIR) -> str:
@@ -220,23 +293,27 @@ def _geometry(document) -> dict:
     return geometry
 
 
-def render_job(job: DocumentJob, round_cfg: RoundConfig, templates_dir: Path) -> RenderedDocument:
-    renderer = renderer_for(templates_dir)
-    rendered = renderer.render(document_context(job.signatory, round_cfg, job.doc_id))
+def render_job(job: DocumentJob, round_cfg: RoundConfig, templates_dir: Path,
+               mode: str = "composite") -> WrittenDocument:
+    renderer = renderer_for(templates_dir, mode)
+    too_long = (f"row {job.signatory.row} ({job.signatory.bezeichnung}): a name, office or designation is too "
+                f"long for the signature block; shorten it")
+    try:
+        rendered = renderer.render(document_context(job.signatory, round_cfg, job.doc_id))
+    except LayoutOverflow as exc:
+        raise InvalidInputError(f"{too_long} ({exc})") from exc
     if rendered.pages != PAGE_COUNT:
-        raise InvalidInputError(
-            f"row {job.signatory.row} ({job.signatory.bezeichnung}): the document came out with {rendered.pages} "
-            f"pages instead of {PAGE_COUNT}; a name or designation is too long for the layout")
+        raise InvalidInputError(f"{too_long} (the document came out with {rendered.pages} pages, not {PAGE_COUNT})")
     if rendered.geometry["signature_box"] is None:
         raise EngagiertError("the template has no element with id 'signature-box'")
     write_bytes_atomic(job.path, rendered.pdf)
-    return rendered
+    return WrittenDocument(_sha256(rendered.pdf), rendered.pages, rendered.geometry)
 
 
-def _render_in_worker(args) -> tuple[int, RenderedDocument | EngagiertError]:
-    index, job, round_cfg, templates_dir = args
+def _render_in_worker(args) -> tuple[int, WrittenDocument | EngagiertError]:
+    index, job, round_cfg, templates_dir, mode = args
     try:
-        return index, render_job(job, round_cfg, templates_dir)
+        return index, render_job(job, round_cfg, templates_dir, mode)
     except EngagiertError as exc:
         return index, exc
 
@@ -279,20 +356,20 @@ def default_jobs() -> int:
 
 
 def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path, *,
-                 templates_dir: Path = TEMPLATES_DIR, workers: int | None = None,
+                 templates_dir: Path = TEMPLATES_DIR, workers: int | None = None, mode: str = "composite",
                  progress: Callable[[int], None] | None = None) -> RenderSummary:
     out = Path(out)
     secret = docid.load_secret(out)
     with Ledger.open(out) as ledger:
         unchanged, jobs, latest = plan_jobs(signatories, round_cfg, out, ledger, secret, templates_dir)
-        results = _render_all(jobs, round_cfg, templates_dir, workers, progress)
+        results = _render_all(jobs, round_cfg, templates_dir, workers, mode, progress)
         rendered_at = now_iso()
         records, superseded = [], []
         with ledger.transaction() as cursor:
             for job, result in zip(jobs, results, strict=True):
                 record = DocumentRecord(
                     doc_id=job.doc_id, round=round_cfg.id, ags=job.signatory.ags, version=job.version,
-                    fingerprint=job.fingerprint, sha256=_sha256(result.pdf),
+                    fingerprint=job.fingerprint, sha256=result.sha256,
                     path=job.path.relative_to(out).as_posix(), pages=result.pages, geometry=result.geometry,
                     signatory=dataclasses.asdict(job.signatory), rendered_at=rendered_at)
                 records.append(record)
@@ -313,14 +390,14 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
 
 
 def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, workers: int | None,
-                progress: Callable[[int], None] | None) -> list[RenderedDocument]:
+                mode: str, progress: Callable[[int], None] | None) -> list[WrittenDocument]:
     workers = workers or default_jobs()
     workers = max(1, min(workers, len(jobs) // MIN_DOCUMENTS_PER_WORKER))
-    results: list[RenderedDocument | None] = [None] * len(jobs)
+    results: list[WrittenDocument | None] = [None] * len(jobs)
     errors: list[EngagiertError] = []
     if workers == 1:
         for index, job in enumerate(jobs):
-            results[index] = render_job(job, round_cfg, templates_dir)
+            results[index] = render_job(job, round_cfg, templates_dir, mode)
             if progress:
                 progress(1)
         return results  # type: ignore[return-value]
@@ -329,7 +406,7 @@ def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: 
     # fork: workers inherit the imported WeasyPrint and the warm hyphenation dictionary for free.
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        arguments = ((index, job, round_cfg, templates_dir) for index, job in enumerate(jobs))
+        arguments = ((index, job, round_cfg, templates_dir, mode) for index, job in enumerate(jobs))
         for index, result in pool.map(_render_in_worker, arguments, chunksize=4):
             if isinstance(result, EngagiertError):
                 errors.append(result)
