@@ -60,14 +60,45 @@ def base_layout(pdf: bytes, signer_block: dict, signature_box: dict) -> BaseLayo
     return BaseLayout(pdf, reader, forms, signer_block, signature_box)
 
 
+def qr_operators(payload: str, box: list[float]) -> bytes:
+    """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules.
+
+    The same code segno draws as SVG in the single-pass rendering (error level Q), drawn here without
+    WeasyPrint parsing and re-serialising an SVG path of several hundred segments per page.
+    """
+    import segno
+
+    code = segno.make(payload, error="q", micro=False)
+    rows = [list(row) for row in code.matrix]
+    size = len(rows)
+    left, bottom, right, top = box
+    module = (right - left) / size
+    operators = [b"q 0 0 0 rg"]
+    for row_index, row in enumerate(rows):
+        y = top - (row_index + 1) * module
+        column = 0
+        while column < size:
+            if row[column]:
+                start = column
+                while column < size and row[column]:
+                    column += 1
+                operators.append(f"{left + start * module:.3f} {y:.3f} {(column - start) * module:.3f} "
+                                 f"{module:.3f} re".encode())
+            else:
+                column += 1
+    operators.append(b"f Q\n")
+    return b"\n".join(operators)
+
+
 def compose(base: BaseLayout, overlay_pdf: bytes, metadata: dict[str, str], identifier: str,
-            lang: str = "de") -> bytes:
-    """Stamp each overlay page over its base page; returns the finished PDF's bytes."""
+            stamps: list[bytes] | None = None, lang: str = "de") -> bytes:
+    """Stamp each overlay page (and its extra `stamps` operators) over its base page; return the PDF."""
     overlay = PdfReader(io.BytesIO(overlay_pdf))
     if len(overlay.pages) != len(base.forms):
         raise ValueError(f"overlay has {len(overlay.pages)} pages, base {len(base.forms)}")
     writer = PdfWriter()
-    for overlay_page, form in zip(overlay.pages, base.forms, strict=True):
+    stamps = stamps or [b""] * len(base.forms)
+    for overlay_page, form, stamp in zip(overlay.pages, base.forms, stamps, strict=True):
         page = writer.add_page(overlay_page)
         form_reference = writer._add_object(form.clone(writer))
         # Fresh dictionaries per page: WeasyPrint shares one resources dictionary between pages.
@@ -79,13 +110,17 @@ def compose(base: BaseLayout, overlay_pdf: bytes, metadata: dict[str, str], iden
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
         # The base first (underneath), then the overlay's own content.
-        prefix = DecodedStreamObject()
-        prefix.set_data(b"q " + BASE_FORM_NAME.encode() + b" Do Q\n")
         contents = page.get("/Contents")
-        parts = [writer._add_object(prefix)]
+        parts = [writer._add_object(_stream(b"q " + BASE_FORM_NAME.encode() + b" Do Q\n"))]
         if contents is not None:
             contents_object = contents.get_object()
             parts.extend(contents_object if isinstance(contents_object, ArrayObject) else [contents])
+        if stamp:
+            # WeasyPrint leaves its flipped coordinate system in force at the end of its stream:
+            # bracket that stream in q/Q so the stamp is drawn in plain PDF points.
+            parts.insert(1, writer._add_object(_stream(b"q\n")))
+            parts.append(writer._add_object(_stream(b"\nQ\n")))
+            parts.append(writer._add_object(_stream(stamp).flate_encode()))
         page[NameObject("/Contents")] = ArrayObject(parts)
     writer.add_metadata(metadata)
     writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
@@ -95,3 +130,9 @@ def compose(base: BaseLayout, overlay_pdf: bytes, metadata: dict[str, str], iden
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def _stream(data: bytes) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream

@@ -190,7 +190,9 @@ class Renderer:
                     "/Keywords": context["keywords"], "/Creator": "engagiert",
                     "/Producer": f"WeasyPrint {self.weasyprint.__version__}, pypdf",
                     "/CreationDate": _pdf_date(context["created"]), "/ModDate": _pdf_date(context["created"])}
-        pdf = compose.compose(base, overlay.write_pdf(), metadata, context["doc_id"])
+        stamps = [compose.qr_operators(page["qr_payload"], geometry["qr"][str(page["number"])])
+                  for page in context["pages"]]
+        pdf = compose.compose(base, overlay.write_pdf(), metadata, context["doc_id"], stamps)
         return RenderedDocument(pdf=pdf, pages=len(overlay.pages), geometry=geometry)
 
 
@@ -250,12 +252,15 @@ def qr_svg(payload: str) -> str:
     return segno.make(payload, error="q", micro=False).svg_inline(border=0, omitsize=True)
 
 
-def document_context(signatory: Signatory, round_cfg: RoundConfig, doc_id: str) -> dict:
+def document_context(signatory: Signatory, round_cfg: RoundConfig, doc_id: str, with_qr_svg: bool = True) -> dict:
+    """The template's `doc`. Without `with_qr_svg` the QR places stay empty (20 mm boxes) for compose.py
+    to draw the codes into."""
     from markupsafe import Markup
 
     fields = printed_fields(signatory, round_cfg)
     parsed = docid.parse_doc_id(doc_id)
-    pages = [{"number": number, "qr_svg": Markup(qr_svg(parsed.qr_payload(number, PAGE_COUNT)))}
+    pages = [{"number": number, "qr_payload": parsed.qr_payload(number, PAGE_COUNT),
+              "qr_svg": Markup(qr_svg(parsed.qr_payload(number, PAGE_COUNT))) if with_qr_svg else ""}
              for number in range(1, PAGE_COUNT + 1)]
     facsimile = round_cfg.cosignatory.facsimile
     return {
@@ -299,14 +304,17 @@ def render_job(job: DocumentJob, round_cfg: RoundConfig, templates_dir: Path,
     too_long = (f"row {job.signatory.row} ({job.signatory.bezeichnung}): a name, office or designation is too "
                 f"long for the signature block; shorten it")
     try:
-        rendered = renderer.render(document_context(job.signatory, round_cfg, job.doc_id))
+        rendered = renderer.render(document_context(job.signatory, round_cfg, job.doc_id,
+                                                    with_qr_svg=mode == "single"))
     except LayoutOverflow as exc:
         raise InvalidInputError(f"{too_long} ({exc})") from exc
     if rendered.pages != PAGE_COUNT:
         raise InvalidInputError(f"{too_long} (the document came out with {rendered.pages} pages, not {PAGE_COUNT})")
     if rendered.geometry["signature_box"] is None:
         raise EngagiertError("the template has no element with id 'signature-box'")
-    write_bytes_atomic(job.path, rendered.pdf)
+    # No fsync: a rendered file that a crash damages fails its sha256 check on the next run and is
+    # rendered again to the same bytes (plan_jobs), so durability would only cost time.
+    write_bytes_atomic(job.path, rendered.pdf, durable=False)
     return WrittenDocument(_sha256(rendered.pdf), rendered.pages, rendered.geometry)
 
 
@@ -389,6 +397,20 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
     return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", records, unchanged, superseded)
 
 
+def _warm_up(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, mode: str) -> None:
+    """Prepare, in the parent, everything the workers would each prepare again: the renderer and one
+    base layout per opening-sentence variant (at most five)."""
+    renderer = renderer_for(templates_dir, mode)
+    if mode != "composite":
+        return
+    seen = set()
+    for job in jobs:
+        variant = german.signers_sentence(round_cfg.cosignatory.gender, job.signatory.gender)
+        if variant not in seen:
+            seen.add(variant)
+            renderer._base_for(document_context(job.signatory, round_cfg, job.doc_id))
+
+
 def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, workers: int | None,
                 mode: str, progress: Callable[[int], None] | None) -> list[WrittenDocument]:
     workers = workers or default_jobs()
@@ -403,8 +425,11 @@ def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: 
         return results  # type: ignore[return-value]
     import multiprocessing
 
-    # fork: workers inherit the imported WeasyPrint and the warm hyphenation dictionary for free.
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    fork = sys.platform.startswith("linux")
+    if fork:
+        _warm_up(jobs, round_cfg, templates_dir, mode)
+    # fork: workers inherit the imported WeasyPrint, the hyphenation dictionary and the base layouts.
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         arguments = ((index, job, round_cfg, templates_dir, mode) for index, job in enumerate(jobs))
         for index, result in pool.map(_render_in_worker, arguments, chunksize=4):

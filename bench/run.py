@@ -1,0 +1,150 @@
+"""`make bench`: the performance issue's table, measured side by side in one run on this machine.
+
+Each row runs our command and its baseline as separate processes, checks that both produced correct
+output (page counts, QR codes decoded from a sample of pages) and only then reports the times.
+Results go to stdout and to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(REPO))
+
+from bench.synthetic import write_synthetic  # noqa: E402
+
+NRW_CSV = REPO.parent / "shared" / "data" / "nrw-kommunen.csv"
+ROUND = REPO / "round.toml"
+PYTHON = sys.executable
+ENGAGIERT = [PYTHON, "-m", "pipeline"]
+
+
+def measured(command: list[str], cwd: Path = REPO) -> dict:
+    output = subprocess.run([PYTHON, str(BENCH / "measure.py"), "--", *command], cwd=cwd,
+                            capture_output=True, text=True, check=True).stdout
+    result = json.loads(output)
+    if result["returncode"] != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{result['stderr']}")
+    return result
+
+
+def check_documents(folder: Path, expected: int, sample: int = 20) -> str:
+    """Every file has 2 pages; the QR codes of a random sample decode to ids naming their AGS."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    files = sorted(folder.rglob("*.pdf"))
+    if len(files) != expected:
+        raise SystemExit(f"{folder}: {len(files)} PDFs, expected {expected}")
+    for path in files:
+        document = pdfium.PdfDocument(str(path))
+        pages = len(document)
+        document.close()
+        if pages != 2:
+            raise SystemExit(f"{path}: {pages} pages")
+    for path in random.Random(1).sample(files, min(sample, len(files))):
+        ags = path.name.split("_")[0].removesuffix(".pdf")
+        document = pdfium.PdfDocument(str(path))
+        for number, page in enumerate(document, start=1):
+            image = page.render(scale=150 / 72, grayscale=True).to_pil()
+            texts = [code.text for code in zxingcpp.read_barcodes(image)]
+            if not any(f"-{ags}-" in text and text.endswith(f"/{number}/2") for text in texts):
+                raise SystemExit(f"{path} page {number}: QR not decoded ({texts})")
+        document.close()
+    return f"{len(files)} files × 2 pages, QR ok on {min(sample, len(files))} sampled"
+
+
+def subsetter() -> str:
+    from pipeline.render import subsetter_name
+
+    return subsetter_name()
+
+
+def bench_render_nrw(work: Path) -> dict:
+    ours = measured([*ENGAGIERT, "render", "--signatories", str(NRW_CSV), "--round", str(ROUND),
+                     "--out", str(work / "ours"), "-q"])
+    ours_check = check_documents(work / "ours" / "2024-05" / "documents", 427)
+    baseline = measured([PYTHON, str(BENCH / "baseline_render.py"), str(NRW_CSV), str(ROUND),
+                         str(work / "baseline")])
+    baseline_check = check_documents(work / "baseline", 427)
+    return {"work": "render all 427 NRW documents", "ours": ours["wall"], "baseline": baseline["wall"],
+            "peak_mb": ours["peak_mb"], "baseline_peak_mb": baseline["peak_mb"], "target": "≤ 10 s, ≥ 4×",
+            "ok": ours["wall"] <= 10 and baseline["wall"] / ours["wall"] >= 4,
+            "note": f"ours: {ours_check}; baseline: {baseline_check}"}
+
+
+def bench_render_country(work: Path, count: int = 10_800, sample: int = 100) -> dict:
+    small = write_synthetic(work / "small.csv", 1_000)
+    full = write_synthetic(work / "country.csv", count)
+    ours_small = measured([*ENGAGIERT, "render", "--signatories", str(small), "--round", str(ROUND),
+                           "--out", str(work / "small"), "-q"])
+    check_documents(work / "small" / "2024-05" / "documents", 1_000, sample=5)
+    shutil.rmtree(work / "small")
+    ours = measured([*ENGAGIERT, "render", "--signatories", str(full), "--round", str(ROUND),
+                     "--out", str(work / "country"), "-q"])
+    ours_check = check_documents(work / "country" / "2024-05" / "documents", count)
+    shutil.rmtree(work / "country")
+    baseline = measured([PYTHON, str(BENCH / "baseline_render.py"), str(full), str(ROUND),
+                         str(work / "baseline-sample"), str(sample)])
+    check_documents(work / "baseline-sample", sample, sample=5)
+    extrapolated = baseline["wall"] / sample * count
+    return {"work": f"render {count:,} documents (synthetic)", "ours": ours["wall"], "baseline": extrapolated,
+            "peak_mb": ours["peak_mb"], "baseline_peak_mb": baseline["peak_mb"],
+            "target": "≤ 240 s, ≤ 300 MB, flat", "ok": ours["wall"] <= 240 and ours["peak_mb"] <= 300,
+            "note": f"{ours_check}; peak {ours_small['peak_mb']:.0f} MB at 1,000 vs {ours['peak_mb']:.0f} MB at "
+                    f"{count:,}; baseline extrapolated from {sample} documents"}
+
+
+def bench_demo_again() -> dict:
+    subprocess.run(["make", "demo"], cwd=REPO, capture_output=True, check=True)
+    started = time.perf_counter()
+    completed = subprocess.run(["make", "demo"], cwd=REPO, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - started
+    if "Rendered 0 document(s)" not in completed.stdout:
+        raise SystemExit(f"second make demo rendered again:\n{completed.stdout}")
+    return {"work": "`make demo` a second time", "ours": wall, "baseline": None, "peak_mb": None,
+            "target": "nothing re-rendered, ≤ 3 s", "ok": wall <= 3, "note": "Rendered 0 document(s)"}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| work | ours | baseline | ratio | peak memory (ours / baseline) | target | met | checked |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        baseline = f"{row['baseline']:.1f} s" if row.get("baseline") else "–"
+        ratio = f"{row['baseline'] / row['ours']:.1f}×" if row.get("baseline") else "–"
+        memory = (f"{row['peak_mb']:.0f} MB / {row['baseline_peak_mb']:.0f} MB" if row.get("baseline_peak_mb")
+                  else (f"{row['peak_mb']:.0f} MB" if row.get("peak_mb") else "–"))
+        lines.append(f"| {row['work']} | {row['ours']:.2f} s | {baseline} | {ratio} | {memory} | {row['target']} | "
+                     f"{'yes' if row['ok'] else 'NO'} | {row['note']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cores = len(os.sched_getaffinity(0))
+    header = (f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
+              f"{cores} cores, Python {platform.python_version()}, font subsetter: {subsetter()}.")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="engagiert-bench-") as tmp:
+        work = Path(tmp)
+        for bench in (bench_render_nrw, bench_render_country):
+            print(f"… {bench.__name__}", file=sys.stderr, flush=True)
+            rows.append(bench(work / bench.__name__))
+        rows.append(bench_demo_again())
+    report = f"# Benchmark results\n\n{header}\n\n{table(rows)}\n"
+    print(report)
+    (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
