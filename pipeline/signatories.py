@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +88,13 @@ class Problem:
 
 
 class SignatoriesInvalid(InvalidInputError):
+    MAX_LISTED = 100  # all problems are collected; a message listing 100,000 helps nobody
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        lines = "\n".join(f"  - {problem}" for problem in problems)
+        lines = "\n".join(f"  - {problem}" for problem in problems[:self.MAX_LISTED])
+        if len(problems) > self.MAX_LISTED:
+            lines += f"\n  … and {len(problems) - self.MAX_LISTED} more"
         super().__init__(f"{len(problems)} problem(s) in the signatories file, nothing was written:\n{lines}")
 
 
@@ -105,7 +108,15 @@ class LoadResult:
 
 
 def _decode(raw: bytes, file: str, warnings: list[Problem]) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; a file mixing both is decoded line by line."""
+    """UTF-8 (with or without BOM), else Windows-1252; a file mixing both is decoded line by line.
+
+    UTF-16 with a BOM is what Excel writes as "Unicode Text" (tab-separated): decoded as such.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"{file}: starts like UTF-16 but is not readable as UTF-16 ({exc})") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -153,7 +164,7 @@ def _read_xlsx_rows(path: Path) -> list[list[str]]:
 
     try:
         frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of the workbook parser is a bad file, never a crash
         raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
     return [["" if cell is None else str(cell) for cell in row] for row in frame.itertuples(index=False)]
 
@@ -161,6 +172,8 @@ def _read_xlsx_rows(path: Path) -> list[list[str]]:
 def read_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
     if not path.exists():
         raise InvalidInputError(f"{path}: file not found")
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: not a file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InvalidInputError(f"{path.name}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -194,9 +207,13 @@ def _normalise_header(cells: list[str], file: str, problems: list[Problem], warn
         seen.setdefault(column, position)
         if column not in KNOWN_COLUMNS and column not in IGNORED_COLUMNS:
             warnings.append(Problem(file, 1, column, "unknown column, ignored"))
-    for required in REQUIRED_COLUMNS:
-        if required not in seen:
-            problems.append(Problem(file, 1, required, "required column is missing"))
+    missing = [required for required in REQUIRED_COLUMNS if required not in seen]
+    if missing and len(columns) == 1:
+        problems.append(Problem(file, 1, None, f"the header is a single column ('{columns[0][:60]}'): the file "
+                                               "must be separated by commas, semicolons or tabs"))
+        return seen
+    for required in missing:
+        problems.append(Problem(file, 1, required, "required column is missing"))
     return seen
 
 
@@ -270,6 +287,10 @@ def _validate_record(values: dict[str, str], file: str, row: int, problems: list
         funktion=values.get("funktion", ""), strasse=values.get("strasse", ""), plz=plz,
         ort=values.get("ort", ""), email=email,
     )
+    for column, value in values.items():
+        if value[:1] in ("=", "+", "@"):
+            warnings.append(Problem(file, row, column, f"'{value[:40]}' looks like a spreadsheet formula; it is "
+                                                       "printed as text"))
     if not signatory.nachname:
         warnings.append(Problem(file, row, "nachname", "no office holder named: the document gets an empty "
                                                        "name line to fill in by hand"))
