@@ -139,6 +139,7 @@ def main() -> None:
         work = Path(tmp)
         for bench in (bench_render_nrw, bench_render_country):
             print(f"… {bench.__name__}", file=sys.stderr, flush=True)
+            (work / bench.__name__).mkdir()
             rows.append(bench(work / bench.__name__))
         rows.append(bench_demo_again())
     report = f"# Benchmark results\n\n{header}\n\n{table(rows)}\n"
