@@ -52,7 +52,7 @@ def progress_bar(total: int, quiet: bool, description: str):
     """A tqdm bar on stderr for people at a terminal; nothing in CI logs or with --quiet."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="doc", disable=quiet or not sys.stderr.isatty(),
+    return tqdm(total=total, desc=description, unit="doc", disable=quiet or not sys.stderr.isatty(), delay=1.5,
                 file=sys.stderr, leave=False)
 
 
