@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EngagiertError
+from .errors import EngagiertError, ExitCode
 
 
 class EngagiertGroup(click.Group):
@@ -23,6 +23,9 @@ class EngagiertGroup(click.Group):
         except EngagiertError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             raise click.exceptions.Exit(int(exc.exit_code)) from exc
+        except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
+            click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
 
 
 def common_options(command):

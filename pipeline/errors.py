@@ -20,6 +20,8 @@ class ExitCode(IntEnum):
     missing_dependency = 3
     #: the ledger or the output folder is locked or inconsistent
     ledger_error = 4
+    #: a file or folder could not be read or written (permissions, disk full)
+    file_error = 5
     #: something broke that is our fault
     internal_error = 15
 

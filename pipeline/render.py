@@ -81,7 +81,7 @@ def _check_system_libraries():
     """Import WeasyPrint, turning a missing Pango/HarfBuzz into an instruction instead of a traceback."""
     try:
         import weasyprint
-    except OSError as exc:  # cffi raises OSError when a shared library is missing
+    except (OSError, ImportError) as exc:  # cffi raises OSError when a shared library is missing
         from .errors import MissingDependencyError
 
         raise MissingDependencyError(

@@ -220,3 +220,28 @@ def _rows(base: Path, sql: str):
 
 def _count(base: Path, sql: str) -> int:
     return _rows(base, sql)[0][0]
+
+
+def test_a_missing_system_library_is_an_instruction_not_a_traceback(tmp_path, runner, round_file, monkeypatch):
+    import sys
+
+    from pipeline import render as render_module
+
+    render_module.renderer_for.cache_clear()
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if Pango could not be loaded
+    write_csv(tmp_path / "signatories.csv", nrw_rows("Stadt Köln"))
+    try:
+        result = render(runner, tmp_path)
+    finally:
+        render_module.renderer_for.cache_clear()
+    assert result.exit_code == 3, result.output
+    assert "apt-get install" in result.output and "Traceback" not in result.output
+
+
+def test_an_unwritable_output_folder_names_the_file(tmp_path, runner, round_file):
+    write_csv(tmp_path / "signatories.csv", nrw_rows("Stadt Köln"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "2024-05").write_text("a file where the round's folder should be")
+    result = render(runner, tmp_path)
+    assert result.exit_code == 5, result.output
+    assert "2024-05" in result.output and "Traceback" not in result.output
