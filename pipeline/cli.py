@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EngagiertError, ExitCode
+from .errors import EngagiertError, ExitCode, InvalidInputError
 
 
 class EngagiertGroup(click.Group):
@@ -134,6 +134,74 @@ def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, wor
     if not quiet and summary.rendered and subsetter_name() != "harfbuzz":
         click.echo("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
                    "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.", err=True)
+
+
+@cli.command()
+@common_options
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of returned copies (default: [checkin] inbox in round.toml, else ./inbox).")
+@click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CA certificate (PEM/DER) whose digital signatures count as verified; repeatable.")
+@click.option("--accept", "accept_id", metavar="DOC_ID", default=None, help="Accept a document by hand (after review).")
+@click.option("--reject", "reject_id", metavar="DOC_ID", default=None,
+              help="Reject a document by hand; needs --reason.")
+@click.option("--reason", default="", help="Why (for --accept/--reject): recorded and told to the municipality.")
+@click.option("--max-mb", type=click.FloatRange(min=0.001), default=None, help="Largest upload read (default 150).")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Most pages per upload (default 300).")
+@click.option("--max-megapixels", type=click.FloatRange(min=0.01), default=None,
+              help="Largest page image (default 120).")
+@click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
+              help="Longest time spent reading one upload (default 120).")
+def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], inbox: Path | None,
+            trust_roots: tuple[Path, ...], accept_id: str | None, reject_id: str | None, reason: str,
+            max_mb: float | None, max_pages: int | None, max_megapixels: float | None, max_seconds: float | None):
+    """Check in returned signed copies: identify, verify, archive, record.
+
+    Reads every file in the inbox (or the PATHS given): scans, photos, TIFFs, digitally signed PDFs.
+    Each upload moves to out/<round>/received/ (named by its content hash) and gets one line of
+    result; each document it holds ends verified, incomplete, rejected or needs review, with a reason.
+    Exit code 1 when anything needs a person (rejected, needs review, unmatched, refused).
+
+    Example: engagiert checkin --inbox inbox
+
+    Example: engagiert checkin --accept ENG-2024-05-05711000-V1-ABCDEFGH --reason "Unterschrift geprüft"
+    """
+    from .checkin import check_in, decide, load_settings
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    if accept_id or reject_id:
+        if accept_id and reject_id:
+            raise InvalidInputError("use either --accept or --reject, not both")
+        outcome = decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id), reason=reason)
+        click.echo(f"{outcome.bezeichnung} ({outcome.doc_id}): {outcome.state.upper()} by hand: {outcome.reason}")
+        return
+    settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots,
+                             max_bytes=int(max_mb * 1024 * 1024) if max_mb else None, max_pages=max_pages,
+                             max_pixels=int(max_megapixels * 1e6) if max_megapixels else None,
+                             max_seconds=max_seconds)
+    targets = list(paths) or [settings.inbox]
+    missing = [path for path in targets if not path.exists() and not path.is_symlink()]
+    if missing:
+        raise InvalidInputError(f"{missing[0]}: not found (the inbox is set by --inbox or [checkin] inbox)")
+    from .archive import inbox_files
+
+    total = len(inbox_files(targets))
+    with progress_bar(total, quiet, "checking in") as bar:
+        def print_result(result) -> None:
+            for line in result.lines():  # through the bar, so a line never lands in the middle of it
+                bar.write(line, file=sys.stdout)
+
+        summary = check_in(targets, round_cfg, out, settings, progress=bar.update, on_result=print_result)
+    states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
+    click.echo(f"Checked in {len(summary.results)} upload(s): {summary.count('matched')} with our documents, "
+               f"{summary.count('unmatched')} unmatched, {summary.count('refused')} refused, "
+               f"{summary.count('duplicate')} already known. Documents: {states or 'none'}.")
+    if summary.needs_attention:
+        click.echo("Some uploads need a person: see the lines above, out/unmatched/, and "
+                   "`engagiert checkin --accept/--reject DOC_ID`.", err=True)
+        raise click.exceptions.Exit(int(ExitCode.needs_attention))
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import LedgerError
 
 LEDGER_FILE = "ledger.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 60
 
 STATES = ("rendered", "sent", "incomplete", "verified", "rejected", "needs_review", "superseded")
@@ -67,6 +67,33 @@ MIGRATIONS = {
         FROM documents d
         JOIN events e ON e.id = (SELECT max(id) FROM events
                                  WHERE events.doc_id = d.doc_id AND events.state IS NOT NULL);
+    """,
+    # Check-in: every upload by content hash, and which of a document's pages arrived in which upload.
+    2: """
+    CREATE TABLE uploads (
+        sha256        TEXT PRIMARY KEY,  -- the same bytes twice are recognised here and change nothing
+        round         TEXT NOT NULL,
+        original_name TEXT NOT NULL,     -- the name it had in the inbox (for the clerk; never used as a path)
+        stored_path   TEXT NOT NULL,     -- where the file is now, relative to the output folder
+        size          INTEGER NOT NULL,
+        received_at   TEXT NOT NULL,
+        outcome       TEXT NOT NULL,     -- matched (some pages belong to our documents), unmatched, refused
+        reason        TEXT,
+        details       TEXT               -- JSON: per page what was found
+    );
+    CREATE TABLE pages (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id        TEXT NOT NULL REFERENCES documents(doc_id),
+        page          INTEGER NOT NULL,  -- page of the document (1-based)
+        upload_sha256 TEXT NOT NULL REFERENCES uploads(sha256),
+        source_page   INTEGER NOT NULL,  -- page or frame of the upload it came from (1-based)
+        ink           TEXT,              -- signature box: signed, blank, ambiguous; NULL on pages without one
+        details       TEXT,              -- JSON: how it was read (QR, text layer), ink figures, rotation
+        received_at   TEXT NOT NULL,
+        UNIQUE (doc_id, page, upload_sha256)
+    );
+    CREATE INDEX pages_by_document ON pages (doc_id, page);
+    CREATE INDEX uploads_by_round ON uploads (round);
     """,
 }
 
@@ -204,6 +231,16 @@ class Ledger:
     def status_rows(self, round_id: str) -> list[sqlite3.Row]:
         return self.connection.execute(
             "SELECT * FROM document_status WHERE round = ? ORDER BY ags, version", (round_id,)).fetchall()
+
+    def pages_received(self, round_id: str) -> dict[str, list[int]]:
+        """Per document id, the distinct page numbers that have arrived so far (over all uploads)."""
+        rows = self.connection.execute(
+            "SELECT p.doc_id, p.page FROM pages p JOIN documents d ON d.doc_id = p.doc_id "
+            "WHERE d.round = ? GROUP BY p.doc_id, p.page ORDER BY p.doc_id, p.page", (round_id,))
+        received: dict[str, list[int]] = {}
+        for row in rows:
+            received.setdefault(row["doc_id"], []).append(row["page"])
+        return received
 
     def events(self, round_id: str | None = None, ags: str | None = None) -> list[sqlite3.Row]:
         clauses, params = [], []

@@ -1,0 +1,198 @@
+"""Where returned files live: claiming an upload from the inbox, storing it by content hash, writing the
+signed document and unmatched pages. Nothing here ever deletes a returned copy; it only moves it.
+
+Two check-in processes may look at the same inbox. A file is claimed by taking an exclusive ``flock``
+on it *before* moving it; the lock belongs to the open file, so it follows the rename and is released by
+the kernel when its process ends, even by SIGKILL. The next run then finds the file unlocked in
+``received/`` without a ledger row and finishes the job (see checkin.reconcile).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fileio import write_bytes_atomic
+
+EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
+SKIPPED_NAMES = (".", "~$")                        # hidden files, Office lock files
+SKIPPED_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial")  # still being copied or downloaded
+
+
+def received_dir(out: Path, round_id: str) -> Path:
+    return Path(out) / round_id / "received"
+
+
+def unmatched_dir(out: Path) -> Path:
+    return Path(out) / "unmatched"
+
+
+def signed_dir(out: Path, round_id: str) -> Path:
+    return Path(out) / round_id / "signed"
+
+
+def inbox_files(paths: list[Path]) -> list[Path]:
+    """Every candidate upload under the given files and folders, in a stable order. Files that are still
+    being written (browser downloads, scanner temp files) are left for the next run."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_symlink() or path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(SKIPPED_NAMES) or name.lower().endswith(SKIPPED_SUFFIXES):
+                        continue
+                    found.append(Path(root) / name)
+                for name in sorted(dirs):  # links to folders are uploads too (refused), never walked into
+                    if (Path(root) / name).is_symlink():
+                        found.append(Path(root) / name)
+    return found
+
+
+@dataclass
+class Claim:
+    """An upload this process holds the lock on; `path` follows it as it moves."""
+
+    path: Path
+    original_name: str
+    handle: object
+    sha256: str = ""
+    size: int = 0
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            self.handle.close()
+
+
+def claim(path: Path) -> Claim | None:
+    """Lock an upload for this process, or None if another process has it or it has gone."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - kept open as the lock's owner
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    # The file may have been moved away while we waited to open it: only the file still at `path` counts.
+    try:
+        if not os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
+            raise FileNotFoundError(path)
+    except FileNotFoundError:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+        return None
+    return Claim(path=path, original_name=path.name, handle=handle)
+
+
+def hash_claimed(claimed: Claim) -> None:
+    digest = hashlib.sha256()
+    claimed.handle.seek(0)
+    size = 0
+    for block in iter(lambda: claimed.handle.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    claimed.sha256, claimed.size = digest.hexdigest(), size
+
+
+def store(claimed: Claim, target: Path) -> None:
+    """Move the upload to `target` (same bytes there already: they are replaced by themselves)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if claimed.path == target:
+        return
+    try:
+        os.replace(claimed.path, target)
+    except OSError as exc:
+        if exc.errno != 18:  # EXDEV: the inbox is on another disk: copy durably, then remove the original
+            raise
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as copy:
+            claimed.handle.seek(0)
+            shutil.copyfileobj(claimed.handle, copy)
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(temporary, target)
+        claimed.path.unlink()
+    _fsync_dir(target.parent)
+    claimed.path = target
+
+
+def store_link(link: Path, target_dir: Path) -> tuple[str, Path]:
+    """A symbolic link is moved as the link itself (never followed); named by the hash of where it points."""
+    pointed = os.readlink(link)
+    sha = hashlib.sha256(b"symlink:" + os.fsencode(pointed)).hexdigest()
+    target = target_dir / f"{sha}.link"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink() or target.exists():
+        target = target_dir / f"{sha}-{os.getpid()}-{abs(hash(str(link))) % 10**8}.link"
+    os.replace(link, target)
+    return sha, target
+
+
+def free_name(directory: Path, stem: str, suffix: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for counter in range(1, 100000):
+        candidate = directory / f"{stem}-{counter}{suffix}"
+        if not candidate.exists():
+            return candidate
+    raise OSError(f"{directory}: too many files named {stem}")
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- derived files --------------------------------------------------------------------------------
+
+
+def page_as_pdf(source: Path, kind: str, source_page: int) -> bytes:
+    """One page of an upload as a one-page PDF: copied from a PDF, or an image frame wrapped in one."""
+    if kind == "pdf":
+        from pypdf import PdfReader, PdfWriter
+
+        writer = PdfWriter()
+        writer.add_page(PdfReader(source).pages[source_page - 1])
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+    from PIL import Image, ImageOps
+
+    with Image.open(source) as picture:
+        picture.seek(source_page - 1)
+        frame = ImageOps.exif_transpose(picture.copy()) if source_page == 1 else picture.copy()
+    if frame.mode not in ("L", "RGB", "1"):
+        frame = frame.convert("RGB")
+    width, height = frame.size
+    dpi = max(72.0, max(width, height) / (297 / 25.4))  # fit the longer side to A4
+    buffer = io.BytesIO()
+    frame.save(buffer, format="PDF", resolution=dpi, **({"quality": 85} if frame.mode != "1" else {}))
+    return buffer.getvalue()
+
+
+def assemble_pdf(parts: list[bytes]) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.add_page(PdfReader(io.BytesIO(part)).pages[0])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def write_durable(path: Path, data: bytes) -> None:
+    write_bytes_atomic(path, data, durable=True)

@@ -1,0 +1,131 @@
+"""Returned copies made from the project's own rendered PDFs, the way a town hall would produce them.
+
+Print (rasterise), sign (a drawn pen stroke inside the signature box recorded at render time), scan
+(skew, noise, JPEG, grey or 1-bit), photograph (perspective warp, uneven light), stack and shuffle.
+Deterministic: every random choice comes from a seeded generator.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter
+
+
+def print_pages(pdf_path: Path, dpi: int = 200) -> list[Image.Image]:
+    """The PDF as paper: one grey image per page."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        return [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+def sign(page: Image.Image, box: list[float], dpi: int, seed: int = 1, size: float = 1.0,
+         width_mm: float = 0.5) -> Image.Image:
+    """Draw a handwritten-looking stroke in the box (PDF points, origin bottom left)."""
+    rng = random.Random(seed)
+    image = page.copy()
+    draw = ImageDraw.Draw(image)
+    scale = dpi / 72
+    left, bottom, right, top = box
+    x0, x1 = left * scale, right * scale
+    y_top, y_bottom = image.height - top * scale, image.height - bottom * scale
+    span_x = (x1 - x0) * 0.7 * size
+    middle_y = y_top + (y_bottom - y_top) * 0.55
+    amplitude = (y_bottom - y_top) * 0.28 * size
+    start_x = x0 + (x1 - x0) * 0.1
+    phase, frequency = rng.uniform(0, math.pi), rng.uniform(3.5, 6.0)
+    points = []
+    for step in range(200):
+        t = step / 199
+        x = start_x + t * span_x + math.sin(t * 40) * 3 * size
+        y = middle_y + amplitude * math.sin(phase + t * frequency * math.pi) * (1 - 0.4 * t)
+        points.append((x, y))
+    draw.line(points, fill=25, width=max(2, round(width_mm / 25.4 * dpi)), joint="curve")
+    return image
+
+
+def scribble_outside(page: Image.Image, dpi: int) -> Image.Image:
+    """Ink on the page that is not in the box (a note in the margin): must not count as a signature."""
+    image = page.copy()
+    ImageDraw.Draw(image).line([(dpi * 0.3, dpi * 1), (dpi * 2, dpi * 1.3)], fill=20, width=4)
+    return image
+
+
+def skew(image: Image.Image, degrees: float) -> Image.Image:
+    return image.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def noise(image: Image.Image, amount: int = 18, seed: int = 2) -> Image.Image:
+    """Scanner noise: grain over the page and dark dust specks."""
+    rng = random.Random(seed)
+    pixels = image.copy()
+    draw = ImageDraw.Draw(pixels)
+    for _ in range(image.width * image.height // 20000):  # dust specks
+        x, y = rng.randrange(image.width), rng.randrange(image.height)
+        draw.point((x, y), fill=rng.randrange(0, 90))
+    return Image.blend(pixels, Image.effect_noise(image.size, amount).convert("L"), 0.08)
+
+
+def photograph(image: Image.Image, seed: int = 3) -> Image.Image:
+    """A phone photo: perspective, a little rotation, uneven light, some blur; RGB."""
+    rng = random.Random(seed)
+    width, height = image.size
+    canvas = Image.new("L", (int(width * 1.15), int(height * 1.12)), 120)
+    canvas.paste(image, (int(width * 0.07), int(height * 0.05)))
+    w, h = canvas.size
+    jitter = [rng.uniform(0.0, 0.035) for _ in range(8)]
+    quad = (jitter[0] * w, jitter[1] * h, jitter[2] * w, h - jitter[3] * h,
+            w - jitter[4] * w, h - jitter[5] * h, w - jitter[6] * w, jitter[7] * h)
+    warped = canvas.transform((w, h), Image.Transform.QUAD, quad, resample=Image.Resampling.BICUBIC, fillcolor=90)
+    gradient = Image.linear_gradient("L").resize((w, h)).rotate(rng.uniform(0, 360))
+    lit = Image.composite(warped, warped.point(lambda v: int(v * 0.72)), gradient)
+    return lit.filter(ImageFilter.GaussianBlur(0.8)).convert("RGB")
+
+
+def to_pdf(images: list[Image.Image], path: Path, dpi: int = 200, kind: str = "jpeg", quality: int = 70) -> Path:
+    """Pages into a PDF as a scanner writes it: JPEG (DCT), 1-bit (CCITT G4) or lossless (Flate)."""
+    prepared = []
+    for image in images:
+        if kind == "g4":
+            prepared.append(image.convert("L").point(lambda v: 255 if v > 150 else 0).convert("1"))
+        elif kind == "flate":
+            prepared.append(image.convert("L").convert("P"))  # palette images are stored with Flate
+        else:
+            prepared.append(image)
+    buffer = io.BytesIO()
+    options = {"quality": quality} if kind == "jpeg" else {}
+    prepared[0].save(buffer, format="PDF", save_all=True, append_images=prepared[1:], resolution=dpi, **options)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def to_jpeg(image: Image.Image, path: Path, quality: int = 80) -> Path:
+    image.convert("RGB").save(path, format="JPEG", quality=quality)
+    return path
+
+
+def to_tiff(images: list[Image.Image], path: Path, dpi: int = 200) -> Path:
+    images[0].save(path, format="TIFF", save_all=True, append_images=images[1:], compression="tiff_lzw",
+                   dpi=(dpi, dpi))
+    return path
+
+
+def blank_page(dpi: int = 200) -> Image.Image:
+    return Image.new("L", (round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)), 250)
+
+
+def signed_scan(pdf_path: Path, geometry: dict, dpi: int = 200, seed: int = 1, signed: bool = True,
+                angle: float = 0.0) -> list[Image.Image]:
+    """Both pages, printed, signed in the box (unless `signed` is False), scanned at a slight angle."""
+    pages = print_pages(pdf_path, dpi)
+    box = geometry["signature_box"]
+    if signed:
+        pages[box["page"] - 1] = sign(pages[box["page"] - 1], box["box"], dpi, seed=seed)
+    return [skew(page, angle) if angle else page for page in pages]

@@ -1,0 +1,322 @@
+"""Check-in end to end: returned copies made from our own rendered PDFs, through the CLI, into the ledger."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from pipeline.cli import cli
+from pipeline.ledger import Ledger
+
+from . import scans
+from .helpers import qr_payloads
+
+ROUND = "2024-05"
+
+
+def documents(base: Path) -> list:
+    with Ledger.open(base / "out") as ledger:
+        return sorted(ledger.latest_documents(ROUND).values(), key=lambda record: record.ags)
+
+
+def states(base: Path) -> dict[str, tuple[str, str]]:
+    with Ledger.open(base / "out") as ledger:
+        return {row["doc_id"]: (row["state"], row["reason"]) for row in ledger.status_rows(ROUND)}
+
+
+def run(runner, base: Path, *args: str):
+    return runner.invoke(cli, ["checkin", "--out", str(base / "out"), "--round", str(base / "round.toml"), "-q",
+                               *args])
+
+
+def inbox(base: Path) -> Path:
+    path = base / "inbox"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def pdf_of(base: Path, record) -> Path:
+    return base / "out" / record.path
+
+
+def scan_file(base: Path, record, name: str, *, dpi=200, signed=True, angle=0.0, kind="jpeg", seed=1,
+              transform=None) -> Path:
+    pages = scans.signed_scan(pdf_of(base, record), record.geometry, dpi=dpi, signed=signed, angle=angle, seed=seed)
+    if transform:
+        pages = transform(pages)
+    return scans.to_pdf(pages, inbox(base) / name, dpi=dpi, kind=kind)
+
+
+SCANNER_KINDS = {
+    "grey-200dpi-jpeg": {"dpi": 200},
+    "grey-150dpi-jpeg-skew3": {"dpi": 150, "angle": 3.0},
+    "grey-300dpi-jpeg-skew-2.5-noise": {"dpi": 300, "angle": -2.5,
+                                        "transform": lambda pages: [scans.noise(p) for p in pages]},
+    "1bit-ccitt-g4-300dpi": {"dpi": 300, "kind": "g4", "angle": 1.0},
+    "1bit-ccitt-g4-200dpi": {"dpi": 200, "kind": "g4"},
+    "lossless-flate-150dpi": {"dpi": 150, "kind": "flate"},
+    "colour-200dpi-jpeg": {"dpi": 200, "transform": lambda pages: [p.convert("RGB") for p in pages]},
+    "upside-down": {"dpi": 200, "angle": 180.0},
+    "reverse-order": {"dpi": 200, "transform": lambda pages: list(reversed(pages))},
+    "blank-separators": {"dpi": 150, "transform": lambda pages: [scans.blank_page(150), pages[0],
+                                                                 scans.blank_page(150), pages[1]]},
+    "note-in-margin": {"dpi": 200, "transform": lambda pages: [pages[0], scans.scribble_outside(pages[1], 200)]},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SCANNER_KINDS))
+def test_signed_scanner_copies_are_verified(fresh_round, runner, kind):
+    record = documents(fresh_round)[0]
+    scan_file(fresh_round, record, f"{kind}.pdf", **SCANNER_KINDS[kind])
+    result = run(runner, fresh_round)
+    assert result.exit_code == 0, result.output
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "verified", (kind, reason, result.output)
+    signed = list((fresh_round / "out" / ROUND / "signed").glob(f"{record.ags}_*.pdf"))
+    assert len(signed) == 1
+    assert [payloads[0].split("/", 1)[1] for payloads in qr_payloads(signed[0], dpi=150)] == ["1/2", "2/2"]
+
+
+@pytest.mark.parametrize("kind", ["grey-200dpi-jpeg", "grey-150dpi-jpeg-skew3", "1bit-ccitt-g4-300dpi",
+                                  "upside-down", "note-in-margin"])
+def test_unsigned_copies_are_rejected_never_verified(fresh_round, runner, kind):
+    record = documents(fresh_round)[1]
+    scan_file(fresh_round, record, f"{kind}.pdf", signed=False, **SCANNER_KINDS[kind])
+    result = run(runner, fresh_round)
+    assert result.exit_code == 1, result.output
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "rejected" and "not signed" in reason, (state, reason)
+    assert not (fresh_round / "out" / ROUND / "signed").exists() or not list(
+        (fresh_round / "out" / ROUND / "signed").glob(f"{record.ags}_*"))
+
+
+def test_a_stack_of_several_municipalities_is_split_by_document(fresh_round, runner):
+    records = documents(fresh_round)[:3]
+    pages = []
+    for index, record in enumerate(records):
+        scanned = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=150, seed=index,
+                                    signed=index != 2, angle=[0.5, -1.5, 2.0][index])
+        pages += [scanned[1], scans.blank_page(150), scanned[0]] if index == 1 else scanned
+    scans.to_pdf(pages, inbox(fresh_round) / "Kreis-Rücksendung 3 Kommunen.pdf", dpi=150)
+    result = run(runner, fresh_round)
+    current = states(fresh_round)
+    assert [current[record.doc_id][0] for record in records] == ["verified", "verified", "rejected"], result.output
+    assert result.output.count("VERIFIED") == 2 and "REJECTED" in result.output
+
+
+def test_phone_photos_one_per_page_are_joined_even_weeks_apart(fresh_round, runner, monkeypatch):
+    record = documents(fresh_round)[2]
+    page1, page2 = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=150, seed=5)
+    scans.to_jpeg(scans.photograph(page1, seed=1), inbox(fresh_round) / "IMG_0001.JPG")
+    monkeypatch.setenv("ENGAGIERT_NOW", "2024-05-20T09:00:00")
+    first = run(runner, fresh_round)
+    assert first.exit_code == 0, first.output
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "incomplete" and "page 2 of 2 not received" in reason
+    scans.to_jpeg(scans.photograph(page2, seed=2), inbox(fresh_round) / "IMG_0002.JPG")
+    monkeypatch.setenv("ENGAGIERT_NOW", "2024-06-10T09:00:00")
+    second = run(runner, fresh_round)
+    assert second.exit_code == 0, second.output
+    assert states(fresh_round)[record.doc_id][0] == "verified"
+    signed = next((fresh_round / "out" / ROUND / "signed").glob(f"{record.ags}_*.pdf"))
+    assert len(qr_payloads(signed)) == 2
+
+
+def test_unsigned_photo_is_not_verified(fresh_round, runner):
+    record = documents(fresh_round)[2]
+    pages = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=150, signed=False)
+    for number, page in enumerate(pages, start=1):
+        scans.to_jpeg(scans.photograph(page, seed=number), inbox(fresh_round) / f"foto{number}.jpg")
+    run(runner, fresh_round)
+    assert states(fresh_round)[record.doc_id][0] in ("rejected", "needs_review")
+
+
+def test_multipage_tiff(fresh_round, runner):
+    record = documents(fresh_round)[3]
+    scans.to_tiff(scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=200),
+                  inbox(fresh_round) / "scan.tif")
+    result = run(runner, fresh_round)
+    assert result.exit_code == 0, result.output
+    assert states(fresh_round)[record.doc_id][0] == "verified"
+
+
+def test_only_the_signature_page_is_incomplete(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    scan_file(fresh_round, record, "nur-seite-2.pdf", transform=lambda pages: pages[1:])
+    run(runner, fresh_round)
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "incomplete" and "page 1 of 2" in reason
+
+
+def test_foreign_document_goes_to_unmatched_with_a_reason(fresh_round, runner):
+    foreign = Image.new("L", (1240, 1754), 255)
+    from PIL import ImageDraw
+
+    from PIL import ImageFont
+
+    draw, font = ImageDraw.Draw(foreign), ImageFont.load_default(size=30)
+    for line in range(30):  # a page of someone else's text
+        draw.text((100, 100 + line * 50), f"Rechnung Nr. 4711, Position {line}: Büromaterial 12,50 EUR", fill=0,
+                  font=font)
+    scans.to_pdf([foreign], inbox(fresh_round) / "rechnung.pdf", dpi=150)
+    result = run(runner, fresh_round)
+    assert result.exit_code == 1
+    assert "UNMATCHED" in result.output and "no document code" in result.output
+    notes = list((fresh_round / "out" / "unmatched").glob("*.txt"))
+    assert len(notes) == 1 and "rechnung.pdf" in notes[0].read_text()
+    assert len(list((fresh_round / "out" / "unmatched").glob("*.pdf"))) == 1
+
+
+def test_forged_and_foreign_codes_are_refused_by_their_check(fresh_round, runner):
+    import segno
+
+    from pipeline.docid import load_secret, make_doc_id
+
+    record = documents(fresh_round)[0]
+    forged = f"ENG-{ROUND}-{record.ags}-V1-AAAAAAAA/2/2"
+    other_round = f"{make_doc_id(load_secret(fresh_round / 'out'), '2023-11', record.ags, 1)}/2/2"
+    for name, payload in (("forged.png", forged), ("other.png", other_round), ("notours.png", "https://x.example")):
+        page = scans.blank_page(150).convert("L")
+        code = segno.make(payload, error="q").to_pil(scale=4, border=4) if hasattr(segno.QRCode, "to_pil") else None
+        if code is None:
+            import io
+
+            buffer = io.BytesIO()
+            segno.make(payload, error="q").save(buffer, kind="png", scale=4, border=4)
+            buffer.seek(0)
+            code = Image.open(buffer).convert("L")
+        page.paste(code, (page.width - code.width - 80, page.height - code.height - 80))
+        page.save(inbox(fresh_round) / name)
+    result = run(runner, fresh_round)
+    assert "fails its check" in result.output
+    assert "round 2023-11" in result.output
+    assert "not one of ours" in result.output
+    assert states(fresh_round)[record.doc_id][0] == "rendered"
+
+
+def test_old_version_is_rejected_with_the_reason(fresh_round, runner):
+    record = next(r for r in documents(fresh_round) if r.signatory["nachname"] == "Schmitz")
+    old_pdf = pdf_of(fresh_round, record).read_bytes()
+    csv_path = fresh_round / "signatories.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("Schmitz", "Schmitz-Weber"), encoding="utf-8")
+    rendered = runner.invoke(cli, ["render", "--signatories", str(csv_path), "--round",
+                                   str(fresh_round / "round.toml"), "--out", str(fresh_round / "out"), "-q"])
+    assert rendered.exit_code == 0, rendered.output
+    old_copy = fresh_round / "old.pdf"
+    old_copy.write_bytes(old_pdf)
+    pages = scans.signed_scan(old_copy, record.geometry, dpi=200)
+    scans.to_pdf(pages, inbox(fresh_round) / "alte-version.pdf", dpi=200)
+    result = run(runner, fresh_round)
+    new = next(r for r in documents(fresh_round) if r.ags == record.ags)
+    assert new.version == 2
+    state, reason = states(fresh_round)[new.doc_id]
+    assert state == "rejected" and "old version (V1)" in reason and "V2" in reason, result.output
+
+
+def test_same_file_twice_and_second_copy_change_nothing(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    first = scan_file(fresh_round, record, "scan.pdf")
+    data = first.read_bytes()
+    assert run(runner, fresh_round).exit_code == 0
+    signed = next((fresh_round / "out" / ROUND / "signed").glob(f"{record.ags}_*.pdf"))
+    signed_bytes = signed.read_bytes()
+    before = states(fresh_round)
+
+    (inbox(fresh_round) / "nochmal.pdf").write_bytes(data)                         # the same bytes again
+    scan_file(fresh_round, record, "zweite.pdf", dpi=150, seed=9, angle=1.0)       # a different signed copy
+    result = run(runner, fresh_round)
+    assert "DUPLICATE" in result.output and "already checked in as 'scan.pdf'" in result.output
+    assert "second, different copy" in result.output
+    assert states(fresh_round) == before
+    assert signed.read_bytes() == signed_bytes
+    received = fresh_round / "out" / ROUND / "received"
+    assert len(list(received.glob("*.pdf"))) == 2 and len(list((received / "duplicates").iterdir())) == 1
+
+
+def test_checking_in_the_same_inbox_twice_changes_nothing(fresh_round, runner):
+    for index, record in enumerate(documents(fresh_round)[:3]):
+        scan_file(fresh_round, record, f"r{index}.pdf", signed=index != 1)
+    run(runner, fresh_round)
+    database = fresh_round / "out" / "ledger.sqlite"
+    dump = list(sqlite3.connect(database).iterdump())
+    files = sorted(str(p) for p in (fresh_round / "out").rglob("*") if p.is_file() and "ledger" not in p.name)
+    again = run(runner, fresh_round)
+    assert "Checked in 0 upload(s)" in again.output
+    assert list(sqlite3.connect(database).iterdump()) == dump
+    assert sorted(str(p) for p in (fresh_round / "out").rglob("*") if p.is_file() and "ledger" not in p.name) == files
+
+
+def test_every_input_ends_as_a_ledger_entry_and_a_stored_file(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    scan_file(fresh_round, record, "a.pdf")
+    (inbox(fresh_round) / "b.pdf").write_bytes(b"")
+    (inbox(fresh_round) / "c.jpg").write_bytes(b"<html>nope</html>")
+    (inbox(fresh_round) / "d.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF")
+    names = sorted(p.name for p in inbox(fresh_round).iterdir())
+    run(runner, fresh_round)
+    assert list(inbox(fresh_round).iterdir()) == []
+    with Ledger.open(fresh_round / "out") as ledger:
+        uploads = ledger.connection.execute("SELECT original_name, stored_path, outcome FROM uploads").fetchall()
+    assert sorted(row[0] for row in uploads) == names
+    for name, stored, outcome in uploads:
+        assert (fresh_round / "out" / stored).exists(), (name, stored)
+    assert {row[0]: row[2] for row in uploads}["a.pdf"] == "matched"
+    assert {row[0]: row[2] for row in uploads}["d.pdf"] == "refused"
+
+
+def test_manual_accept_and_reject(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    assert run(runner, fresh_round, "--reject", record.doc_id).exit_code == 2   # a reason is required
+    result = run(runner, fresh_round, "--reject", record.doc_id, "--reason", "Falsche Person hat unterschrieben")
+    assert result.exit_code == 0, result.output
+    assert states(fresh_round)[record.doc_id] == ("rejected", "Falsche Person hat unterschrieben")
+    scan_file(fresh_round, record, "scan.pdf")
+    run(runner, fresh_round)
+    result = run(runner, fresh_round, "--accept", record.doc_id, "--reason", "Unterschrift geprüft")
+    assert result.exit_code == 0
+    assert states(fresh_round)[record.doc_id] == ("verified", "Unterschrift geprüft")
+    with Ledger.open(fresh_round / "out") as ledger:
+        kinds = [row["kind"] for row in ledger.events(ROUND, record.ags)]
+    assert kinds.count("decision") == 2
+    assert run(runner, fresh_round, "--accept", "ENG-2024-05-05711000-V1-AAAAAAAA").exit_code == 2
+
+
+def test_digitally_signed_pdf(fresh_round, runner, tmp_path):
+    from .digital import make_ca_and_signer, sign_pdf
+
+    credentials = make_ca_and_signer(tmp_path / "pki")
+    records = documents(fresh_round)
+    signed = [sign_pdf(pdf_of(fresh_round, record).read_bytes(), credentials) for record in records[:3]]
+    (inbox(fresh_round) / "trusted.pdf").write_bytes(signed[0])
+    (inbox(fresh_round) / "untrusted.pdf").write_bytes(signed[1])
+    tampered = bytearray(signed[2])
+    index = tampered.index(b"/Producer")
+    tampered[index + 12] ^= 0x01  # one byte of our document changed after signing
+    (inbox(fresh_round) / "tampered.pdf").write_bytes(bytes(tampered))
+
+    first = run(runner, fresh_round, str(inbox(fresh_round) / "untrusted.pdf"))
+    assert states(fresh_round)[records[1].doc_id][0] == "needs_review", first.output
+    assert "no trusted certificates" in states(fresh_round)[records[1].doc_id][1]
+    result = run(runner, fresh_round, "--trust-root", str(credentials["ca"]))
+    current = states(fresh_round)
+    assert current[records[0].doc_id][0] == "verified", result.output
+    assert current[records[0].doc_id][1] == "digitally signed by Maria Schmitz (Testkommune)"
+    assert current[records[2].doc_id][0] in ("rejected",), result.output
+    kept = next((fresh_round / "out" / ROUND / "signed").glob(f"{records[0].ags}_*.pdf"))
+    assert kept.read_bytes() == signed[0]   # the signed file itself, signature intact
+
+
+def test_events_record_upload_hash_pages_and_who(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    scan_file(fresh_round, record, "scan.pdf")
+    run(runner, fresh_round)
+    with Ledger.open(fresh_round / "out") as ledger:
+        event = [row for row in ledger.events(ROUND, record.ags) if row["kind"] == "checkin"][-1]
+        upload = ledger.connection.execute("SELECT * FROM uploads").fetchone()
+    assert event["file_sha256"] == upload["sha256"] and event["actor"]
+    assert json.loads(event["details"])["pages"] == [1, 2]
+    assert upload["stored_path"] == f"{ROUND}/received/{upload['sha256']}.pdf"
