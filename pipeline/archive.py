@@ -20,7 +20,10 @@ from pathlib import Path
 from .fileio import write_bytes_atomic
 
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
-SKIPPED_NAMES = (".", "~$")                        # hidden files, Office lock files
+# Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
+SKIPPED_NAMES = ("~$", ".~lock.", "._")
+SKIPPED_FILES = (".ds_store", "thumbs.db", "desktop.ini")
+SKIPPED_FOLDERS = ("__macosx", ".trash", ".trashes", ".git")
 SKIPPED_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial")  # still being copied or downloaded
 
 
@@ -45,9 +48,10 @@ def inbox_files(paths: list[Path]) -> list[Path]:
             found.append(path)
         elif path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if d.lower() not in SKIPPED_FOLDERS)
                 for name in sorted(files):
-                    if name.startswith(SKIPPED_NAMES) or name.lower().endswith(SKIPPED_SUFFIXES):
+                    lowered = name.lower()
+                    if name.startswith(SKIPPED_NAMES) or lowered in SKIPPED_FILES or lowered.endswith(SKIPPED_SUFFIXES):
                         continue
                     found.append(Path(root) / name)
                 for name in sorted(dirs):  # links to folders are uploads too (refused), never walked into

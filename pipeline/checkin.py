@@ -15,6 +15,7 @@ A file in ``received/`` without an upload row is a run that died between 1 and 3
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,7 +146,6 @@ class Analysis:
     blank: list[int] = field(default_factory=list)
     refused: str = ""
     digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict
-    stale: dict[str, str] = field(default_factory=dict)      # superseded doc_id -> current doc_id
 
 
 class Context:
@@ -243,9 +243,6 @@ def _identify_page(page, context: Context, analysis: Analysis) -> None:
                                                 ref.page, reference)
             ink = reading.as_details()
         analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how, ink))
-        current = context.current.get(record.ags)
-        if current is not None and current.doc_id != doc_id:
-            analysis.stale[doc_id] = current.doc_id
         return
     analysis.unmatched.append((page.number, "; ".join(reasons)))
 
@@ -335,9 +332,9 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     event = {"round_id": round_id, "ags": record_.ags, "file_sha256": claimed.sha256}
     details = {"upload": claimed.original_name, "pages": pages}
 
-    if doc_id in analysis.stale:
-        current_id = analysis.stale[doc_id]
-        current = context.document(current_id)
+    current = context.current.get(record_.ags)
+    if current is not None and current.doc_id != doc_id:
+        current_id = current.doc_id
         state, _ = _state_of(cursor, current_id)
         reason = (f"an old version (V{record_.version}) was returned; version V{current.version} replaces it "
                   f"(the printed text changed): the municipality must sign V{current.version}")
@@ -442,8 +439,9 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
 # --- one upload, the inbox, crash recovery, manual decisions ----------------------------------------
 
 
-def check_in_file(path: Path, context: Context) -> UploadResult | None:
-    """Claim, store, analyse, record one upload. None if another process has it."""
+def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
+    """Claim and store one upload. Returns the claim (stored, locked, to be analysed), a finished result
+    (a link, or bytes seen before), or None if another process has the file."""
     out, round_id = context.out, context.round_cfg.id
     received = archive.received_dir(out, round_id)
     if path.is_symlink():
@@ -458,22 +456,55 @@ def check_in_file(path: Path, context: Context) -> UploadResult | None:
             (claimed.sha256,)).fetchone()
         if known is not None:
             if claimed.path.parent != received:
-                suffix = archive.EXTENSIONS.get(_kind_or_blank(claimed.path), claimed.path.suffix.lower()[:8])
-                archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16], suffix))
+                archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16],
+                                                         _suffix(claimed)))
             reason = (f"the same file was already checked in as '{known['original_name']}' on "
                       f"{known['received_at'][:10]}; nothing changed (kept as {claimed.path.relative_to(out)})")
             with context.ledger.transaction() as cursor:
                 Ledger.add_event(cursor, round_id=round_id, kind="upload_repeat", file_sha256=claimed.sha256,
                                  reason=reason, details={"upload": claimed.original_name,
                                                          "stored": claimed.path.relative_to(out).as_posix()})
+            claimed.release()
             return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
-        kind = _kind_or_blank(claimed.path)
-        target = received / f"{claimed.sha256}{archive.EXTENSIONS.get(kind, '.bin')}"
+        target = received / f"{claimed.sha256}{_suffix(claimed)}"
+        if target.exists():
+            # The same bytes are already in received/: earlier in this run, in a parallel run, or left by an
+            # interrupted one (reconcile finishes that). This copy is kept aside and changes nothing.
+            archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16], _suffix(claimed)))
+            reason = (f"the same file is already being checked in ({target.relative_to(out)}); nothing changed "
+                      f"(kept as {claimed.path.relative_to(out)})")
+            with context.ledger.transaction() as cursor:
+                Ledger.add_event(cursor, round_id=round_id, kind="upload_repeat", file_sha256=claimed.sha256,
+                                 reason=reason, details={"upload": claimed.original_name,
+                                                         "stored": claimed.path.relative_to(out).as_posix()})
+            claimed.release()
+            return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
         archive.store(claimed, target)
-        analysis = analyse(claimed.path, context)
-        return record(context, claimed, analysis)
-    finally:
+        return claimed
+    except BaseException:
         claimed.release()
+        raise
+
+
+def check_in_file(path: Path, context: Context) -> UploadResult | None:
+    """Claim, store, analyse and record one upload in this process."""
+    staged = stage(path, context)
+    if not isinstance(staged, archive.Claim):
+        return staged
+    try:
+        return record(context, staged, analyse(staged.path, context))
+    finally:
+        staged.release()
+
+
+def _suffix(claimed: archive.Claim) -> str:
+    """The stored file's extension: from its content; for a file we cannot read, the original's
+    extension if it is a plain one (so a clerk can still open the .docx someone sent), else .bin."""
+    kind = _kind_or_blank(claimed.path)
+    if kind in archive.EXTENSIONS:
+        return archive.EXTENSIONS[kind]
+    original = Path(claimed.original_name).suffix.lower()
+    return original if re.fullmatch(r"\.[a-z0-9]{1,5}", original) else ".bin"
 
 
 def _kind_or_blank(path: Path) -> str:
@@ -529,28 +560,53 @@ def reconcile(context: Context) -> list[UploadResult]:
 
 def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Settings,
              progress: Callable[[int], object] | None = None,
-             on_result: Callable[[UploadResult], object] | None = None) -> CheckinSummary:
+             on_result: Callable[[UploadResult], object] | None = None, workers: int | None = None) -> CheckinSummary:
+    """Check in every upload under `paths`. Reading pages runs in `workers` processes (default: one per
+    core); claiming, storing and recording stay in this process, in inbox order."""
+    from .analysis_pool import AnalysisPool
+
     out = Path(out)
+    results: list[UploadResult] = []
+
+    def emit(result: UploadResult | None) -> None:
+        if progress:
+            progress(1)
+        if result is not None:
+            results.append(result)
+            if on_result:
+                on_result(result)
+
     with Ledger.open(out) as ledger:
         if not ledger.latest_documents(round_cfg.id):
             raise InvalidInputError(f"{out}: no documents for round {round_cfg.id} in the ledger; "
                                     "run `engagiert render` first")
         context = Context(round_cfg, out, ledger, settings)
-        results = []
         for result in reconcile(context):
             results.append(result)
             if on_result:
                 on_result(result)
-        for path in archive.inbox_files(paths):
-            result = check_in_file(path, context)
-            if progress:
-                progress(1)
-            if result is None:
-                continue
-            results.append(result)
-            if on_result:
-                on_result(result)
+        files = archive.inbox_files(paths)
+        # The pool is forked before any upload is claimed, so no worker inherits a claim's lock.
+        with AnalysisPool(context, workers if len(files) > 1 else 1) as pool:
+            pending: list[tuple[archive.Claim, object]] = []
+            for path in files:
+                staged = stage(path, context)
+                if not isinstance(staged, archive.Claim):
+                    emit(staged)
+                    continue
+                pending.append((staged, pool.submit(staged.path)))
+                while len(pending) > pool.window:
+                    emit(_finish(context, pool, *pending.pop(0)))
+            while pending:
+                emit(_finish(context, pool, *pending.pop(0)))
         return CheckinSummary(results)
+
+
+def _finish(context: Context, pool, claimed: archive.Claim, handle) -> UploadResult:
+    try:
+        return record(context, claimed, pool.result(handle, claimed.path))
+    finally:
+        claimed.release()
 
 
 def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason: str) -> DocumentOutcome:

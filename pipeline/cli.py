@@ -153,9 +153,12 @@ def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, wor
               help="Largest page image (default 120).")
 @click.option("--max-seconds", type=click.FloatRange(min=0.1), default=None,
               help="Longest time spent reading one upload (default 120).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes reading uploads (default: one per CPU core).")
 def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], inbox: Path | None,
             trust_roots: tuple[Path, ...], accept_id: str | None, reject_id: str | None, reason: str,
-            max_mb: float | None, max_pages: int | None, max_megapixels: float | None, max_seconds: float | None):
+            max_mb: float | None, max_pages: int | None, max_megapixels: float | None, max_seconds: float | None,
+            workers: int | None):
     """Check in returned signed copies: identify, verify, archive, record.
 
     Reads every file in the inbox (or the PATHS given): scans, photos, TIFFs, digitally signed PDFs.
@@ -193,7 +196,8 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
             for line in result.lines():  # through the bar, so a line never lands in the middle of it
                 bar.write(line, file=sys.stdout)
 
-        summary = check_in(targets, round_cfg, out, settings, progress=bar.update, on_result=print_result)
+        summary = check_in(targets, round_cfg, out, settings, progress=bar.update, on_result=print_result,
+                           workers=workers)
     states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
     click.echo(f"Checked in {len(summary.results)} upload(s): {summary.count('matched')} with our documents, "
                f"{summary.count('unmatched')} unmatched, {summary.count('refused')} refused, "

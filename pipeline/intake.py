@@ -153,7 +153,7 @@ def _open_pdf(path: Path):
         message = str(exc).lower()
         if "password" in message:
             raise Refused("the PDF is protected by a password; please send it without protection") from exc
-        raise Refused(f"the PDF is damaged and cannot be opened ({exc})") from exc
+        raise Refused("the PDF is damaged and cannot be opened") from exc
 
 
 def _has_signature_fields(pdf, path: Path) -> bool:
@@ -291,8 +291,8 @@ def _image_frame_count(path: Path, limits: Limits) -> int:
             return getattr(picture, "n_frames", 1)
     except Refused:
         raise
-    except Exception as exc:
-        raise Refused(f"the image is damaged and cannot be opened ({exc.__class__.__name__}: {exc})") from exc
+    except Exception as exc:  # the library's message names our temporary path: say it plainly instead
+        raise Refused("the image is damaged and cannot be opened") from exc
 
 
 def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:

@@ -154,9 +154,7 @@ def test_only_the_signature_page_is_incomplete(fresh_round, runner):
 
 def test_foreign_document_goes_to_unmatched_with_a_reason(fresh_round, runner):
     foreign = Image.new("L", (1240, 1754), 255)
-    from PIL import ImageDraw
-
-    from PIL import ImageFont
+    from PIL import ImageDraw, ImageFont
 
     draw, font = ImageDraw.Draw(foreign), ImageFont.load_default(size=30)
     for line in range(30):  # a page of someone else's text
@@ -262,7 +260,7 @@ def test_every_input_ends_as_a_ledger_entry_and_a_stored_file(fresh_round, runne
     with Ledger.open(fresh_round / "out") as ledger:
         uploads = ledger.connection.execute("SELECT original_name, stored_path, outcome FROM uploads").fetchall()
     assert sorted(row[0] for row in uploads) == names
-    for name, stored, outcome in uploads:
+    for name, stored, _outcome in uploads:
         assert (fresh_round / "out" / stored).exists(), (name, stored)
     assert {row[0]: row[2] for row in uploads}["a.pdf"] == "matched"
     assert {row[0]: row[2] for row in uploads}["d.pdf"] == "refused"

@@ -1,0 +1,106 @@
+"""Reading uploads in worker processes, with a hard time limit per upload.
+
+Decoding a page costs 10-50 ms of pure CPU, so check-in spreads uploads over one process per core
+(issue 6). The pool also enforces ``max_seconds``: a file that makes a decoder hang (or crash) is given
+up after the limit, its worker pool is replaced, and the upload is recorded as refused with that reason.
+Workers are forked before any upload is claimed, so they never hold a claim's lock, and they ask the
+kernel to kill them when their parent dies (a killed check-in leaves no orphans behind).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+_worker_context = None
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: workers then end when they find the task queue closed
+
+
+def _init_worker(round_cfg, out: str, settings) -> None:
+    global _worker_context
+    from .checkin import Context
+    from .ledger import Ledger
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker_context = Context(round_cfg, Path(out), Ledger.open(Path(out)), settings)
+
+
+def _analyse_in_worker(path: str):
+    from .checkin import analyse
+
+    return analyse(Path(path), _worker_context)
+
+
+@dataclass
+class Handle:
+    path: Path
+    pending: object = None
+    generation: int = 0
+
+
+class AnalysisPool:
+    def __init__(self, context, workers: int | None):
+        self.context = context
+        self.workers = workers or default_workers()
+        self.window = 2 * self.workers
+        self.pool = None
+        self.generation = 0
+
+    def __enter__(self) -> AnalysisPool:
+        if self.workers > 1:
+            self._start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def _start(self) -> None:
+        context = self.context
+        self.pool = multiprocessing.get_context("fork").Pool(
+            self.workers, initializer=_init_worker, initargs=(context.round_cfg, str(context.out), context.settings))
+
+    def submit(self, path: Path) -> Handle:
+        handle = Handle(path, generation=self.generation)
+        if self.pool is not None:
+            handle.pending = self.pool.apply_async(_analyse_in_worker, (str(path),))
+        return handle
+
+    def result(self, handle: Handle, path: Path):
+        from .checkin import Analysis, analyse
+
+        if self.pool is None:
+            return analyse(path, self.context)
+        if handle.generation != self.generation:  # its pool was replaced after another file's timeout
+            handle.pending = self.pool.apply_async(_analyse_in_worker, (str(path),))
+            handle.generation = self.generation
+        limit = self.context.settings.limits.max_seconds
+        try:
+            return handle.pending.get(timeout=limit + 5)
+        except multiprocessing.TimeoutError:
+            self.pool.terminate()
+            self.pool.join()
+            self.generation += 1
+            self._start()
+            return Analysis(refused=f"reading the file took longer than {limit:.0f} s (a damaged or hostile "
+                                    "file?); it was set aside unread")
