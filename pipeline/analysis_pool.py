@@ -45,7 +45,7 @@ def _init_worker(round_cfg, out: str, settings) -> None:
 
 
 def _analyse_in_worker(path: str):
-    from .checkin import analyse
+    from .identify import analyse
 
     return analyse(Path(path), _worker_context)
 
@@ -87,7 +87,7 @@ class AnalysisPool:
         return handle
 
     def result(self, handle: Handle, path: Path):
-        from .checkin import Analysis, analyse
+        from .identify import Analysis, analyse
 
         if self.pool is None:
             return analyse(path, self.context)

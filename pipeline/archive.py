@@ -152,6 +152,25 @@ def free_name(directory: Path, stem: str, suffix: str) -> Path:
     raise OSError(f"{directory}: too many files named {stem}")
 
 
+def remove_stale_temporaries(directories: list[Path], older_than_seconds: float = 3600) -> None:
+    """Half-written temporary files (".name.xxxx.tmp") of a run killed mid-write. Only our own temporary
+    names, and only old ones: a parallel run may be writing one right now. Never an upload: an upload is
+    renamed, not copied, unless the inbox is on another disk, and then the original stays in the inbox
+    until the copy is complete."""
+    import time
+
+    limit = time.time() - older_than_seconds
+    for directory in directories:
+        if not directory.is_dir():
+            continue
+        for path in directory.glob(".*.tmp"):
+            try:
+                if path.is_file() and path.stat().st_mtime < limit:
+                    path.unlink()
+            except FileNotFoundError:
+                pass
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:

@@ -7,12 +7,24 @@ import tempfile
 from pathlib import Path
 
 
+def _default_mode() -> int:
+    """What open() would give a new file (0644 under the usual umask); mkstemp's 0600 would hide our
+    PDFs from a print room or a colleague reading the shared drive."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _default_mode()
+
+
 def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     """Write via a temporary file and rename. `durable` also fsyncs (for what cannot be made again,
     like a returned copy); a file that can be re-created exactly, like a rendered PDF, skips it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

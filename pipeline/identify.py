@@ -1,0 +1,125 @@
+"""Identify an upload's pages: which page of which of our documents each one is, and its ink.
+
+Runs without the ledger lock (in worker processes for long runs): reads every page (intake.py), checks
+each document code (MAC, round, known document, page count) and measures the signature box (verify.py).
+The result, an ``Analysis``, is plain data that the recording step turns into ledger rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .docid import DocIdError, check_doc_id, parse_qr_payload
+from .intake import Refused, open_upload, read_pages
+
+if TYPE_CHECKING:
+    from .checkin import Context
+
+
+@dataclass
+class Finding:
+    """A page of the upload that is page `page` of document `doc_id`."""
+
+    source_page: int
+    doc_id: str
+    page: int
+    how: str
+    ink: dict | None = None
+
+
+@dataclass
+class Analysis:
+    kind: str = ""
+    page_count: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    unmatched: list[tuple[int, str]] = field(default_factory=list)
+    blank: list[int] = field(default_factory=list)
+    refused: str = ""
+    digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict
+
+
+
+def analyse(path: Path, context: Context) -> Analysis:
+    from .verify import check_digital_signature
+
+    analysis = Analysis()
+    limits = context.settings.limits
+    try:
+        upload = open_upload(path, limits)
+        analysis.kind, analysis.page_count = upload.kind, upload.page_count
+        for page in read_pages(upload, limits):
+            try:
+                _identify_page(page, context, analysis)
+            except Exception as exc:  # one odd page must not cost the others
+                analysis.unmatched.append((page.number, f"page could not be read ({exc.__class__.__name__})"))
+            finally:
+                page.image = None
+    except Refused as exc:
+        analysis.refused = str(exc)
+        return analysis
+    except Exception as exc:  # a file that breaks a library: refused with the library's words, no traceback
+        analysis.refused = f"the file cannot be read ({exc.__class__.__name__}: {str(exc)[:200]})"
+        return analysis
+    if upload.signed_pdf and analysis.findings:
+        data = path.read_bytes()
+        for doc_id in {finding.doc_id for finding in analysis.findings}:
+            record = context.document(doc_id)
+            rendered = (context.out / record.path).read_bytes()
+            result = check_digital_signature(data, rendered, context.settings.trust_roots)
+            analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
+                                        "signers": result.signers}
+    return analysis
+
+
+def _identify_page(page, context: Context, analysis: Analysis) -> None:
+    from .verify import signature_ink, signature_ink_on_page
+
+    if page.blank:
+        analysis.blank.append(page.number)
+        return
+    candidates = [(code.text, code) for code in page.codes]
+    if not candidates and page.text_ids:
+        number, count = page.text_page or (0, 0)
+        candidates = [(f"{text_id}/{number}/{count}", None) for text_id in page.text_ids[:1]]
+    if not candidates:
+        analysis.unmatched.append((page.number, page.problem or "no document code found on the page"))
+        return
+    reasons = []
+    for payload, code in candidates:
+        try:
+            ref = parse_qr_payload(payload)
+        except DocIdError:
+            reasons.append(f"a code that is not one of ours ({payload[:40]!r})")
+            continue
+        doc_id = str(ref.doc_id)
+        try:
+            check_doc_id(context.secret, ref.doc_id)
+        except DocIdError:
+            reasons.append(f"document code {doc_id} fails its check (mistyped, damaged or forged)")
+            continue
+        if ref.doc_id.round != context.round_cfg.id:
+            reasons.append(f"a document of round {ref.doc_id.round}; this check-in is for round "
+                           f"{context.round_cfg.id} (use that round's round.toml)")
+            continue
+        record = context.document(doc_id)
+        if record is None:
+            reasons.append(f"document {doc_id} is not in this ledger (rendered with another output folder?)")
+            continue
+        if ref.pages != record.pages:
+            reasons.append(f"the code says {ref.pages} pages, document {doc_id} has {record.pages}")
+            continue
+        ink = None
+        signature_page = record.geometry["signature_box"]["page"]
+        if ref.page == signature_page and page.image is not None:
+            reference = context.out / record.path
+            if code is not None:
+                reading = signature_ink(page.image, code.corners, record.geometry, ref.page, reference)
+            else:
+                reading = signature_ink_on_page(page.image, record.geometry["page_size"], record.geometry,
+                                                ref.page, reference)
+            ink = reading.as_details()
+        analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how, ink))
+        return
+    analysis.unmatched.append((page.number, "; ".join(reasons)))
