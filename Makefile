@@ -10,6 +10,7 @@ demo: setup
 	$(BIN)/engagiert render --signatories signatories.csv --round round.toml --out out
 
 test: setup
+	@bash scripts/test-deps.sh
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from .errors import EngagiertError, ExitCode, InvalidInputError
+from .ledger import STATES as STATE_NAMES
 
 
 class EngagiertGroup(click.Group):
@@ -138,6 +139,175 @@ def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, wor
 
 @cli.command()
 @common_options
+@click.option("--outstanding", is_flag=True, help="List the municipalities without a verified copy.")
+@click.option("--state", "states", multiple=True, type=click.Choice(STATE_NAMES),
+              help="Only documents in this state (repeat for several).")
+@click.option("--regierungsbezirk", help="Only this Regierungsbezirk, e.g. Detmold.")
+@click.option("--kreis", help="Only this district (its municipalities and its own document), e.g. 'Kreis Borken'.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True, help="Terminal table, or an export (CSV/XLSX in German Excel form).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the export to this file (atomically) instead of stdout; required for xlsx.")
+def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: tuple[str, ...],
+           regierungsbezirk: str | None, kreis: str | None, fmt: str, output: Path | None):
+    """Where the round stands: counts per state and Regierungsbezirk, and who is missing.
+
+    Only reads the ledger; per municipality its newest document version counts.
+
+    Example: engagiert status --outstanding --regierungsbezirk Detmold
+    """
+    from .reports import check_filters, collect_status, filter_documents, format_outstanding, format_summary
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    if fmt == "xlsx" and output is None:
+        raise InvalidInputError("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)")
+    report = collect_status(out, round_cfg.id)
+    check_filters(report, regierungsbezirk, kreis)
+    documents = filter_documents(report.documents, states=states, regierungsbezirk=regierungsbezirk, kreis=kreis)
+    if fmt == "table":  # the summary covers the filtered round; --outstanding adds the list below it
+        text = format_summary(report, documents)
+        if outstanding:
+            text += "\n\n" + format_outstanding(report, documents)
+        data = (text + "\n").encode("utf-8")
+    else:  # an export lists (and counts) exactly the documents asked for
+        documents = filter_documents(documents, outstanding=outstanding)
+        from . import report_export
+
+        data = {"json": lambda: report_export.to_json(report, documents).encode("utf-8"),
+                "csv": lambda: report_export.to_csv(report, documents),
+                "xlsx": lambda: report_export.to_xlsx(report, documents)}[fmt]()
+    if output is None:
+        click.echo(data, nl=False)  # bytes: CSV keeps its BOM and CRLF line ends as written
+    else:
+        from .fileio import write_bytes_atomic
+
+        write_bytes_atomic(output, data)
+        if not quiet:
+            click.echo(f"Wrote {len(documents)} document(s) of round {report.round_id} to {output}", err=True)
+
+
+def _only_option(command):
+    return click.option("--only", multiple=True, metavar="AGS",
+                        help="Only these municipalities (repeat, or separate by commas).")(command)
+
+
+def _signatories_if_given(ctx: click.Context, signatories_file: Path):
+    """The rows of --signatories when it was given on the command line, else None (use the ledger's rows).
+    Only an explicit file counts: a signatories.csv lying in the current folder may be another round's."""
+    if ctx.get_parameter_source("signatories_file") is click.core.ParameterSource.DEFAULT:
+        return None
+    from .signatories import load_signatories
+
+    result = load_signatories(signatories_file)
+    _print_warnings(result.warnings)
+    return result.signatories
+
+
+def _echo_marked(summary) -> None:
+    line = (f"{len(summary.marked)} marked sent on {summary.date.isoformat()}, "
+            f"{len(summary.already)} already sent")
+    if summary.no_address:
+        line += f", {len(summary.no_address)} not marked (no postal address)"
+    for state, count in sorted(summary.not_marked_states.items()):
+        line += f", {count} not marked ({state})"
+    click.echo(line + ".")
+
+
+@cli.command()
+@common_options
+@signatories_option
+@click.option("--group-by", type=click.Choice(["regierungsbezirk", "kreis", "none"]), default="regierungsbezirk",
+              show_default=True, help="One bundle per Regierungsbezirk, per Kreis, or one for all ('alle.pdf').")
+@click.option("--sort", type=click.Choice(["plz", "name"]), default="plz", show_default=True,
+              help="Order in a bundle: PLZ then name (postal presort), or name.")
+@click.option("--copies", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Originals per municipality (one to keep, one to sign and return).")
+@click.option("--simplex", is_flag=True, help="Single-sided printing: no blank backs inserted.")
+@_only_option
+@click.option("--group", help="Only this group's bundle, e.g. --group Detmold.")
+@click.option("--mark-sent", is_flag=True, help="Also record the bundled documents as sent (see mark-sent).")
+@click.option("--sent-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="With --mark-sent: the day the letters were posted (default today).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes laying out the cover letters (default: one per CPU core).")
+@click.pass_context
+def bundle(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path, group_by: str,
+           sort: str, copies: int, simplex: bool, only: tuple[str, ...], group: str | None, mark_sent: bool,
+           sent_date, workers: int | None):
+    """Print-ready bundles: per group a PDF with a cover letter and the originals per municipality.
+
+    Reads the current documents and their rows from the ledger and writes out/<round>/print/<group>.pdf
+    and a manifest <group>.csv (pages and sheets per municipality). Give --signatories to take corrected
+    postal addresses from the file. Municipalities without a postal address are listed and not bundled
+    (exit code 1). With --only the files are named <group>_nachdruck.pdf; the full bundles stay as they are.
+
+    Example: engagiert bundle --out out --group-by regierungsbezirk --copies 2
+    """
+    from . import bundle as bundle_stage
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    signatories = _signatories_if_given(ctx, signatories_file)
+    from .render import default_jobs
+
+    with progress_bar(None, quiet, "cover letters") as bar:
+        summary = bundle_stage.bundle_round(round_cfg, out, group_by=group_by, sort=sort, copies=copies,
+                                            duplex=not simplex, only=only, group=group, signatories=signatories,
+                                            workers=workers or default_jobs(), progress=bar.update)
+    for bundle_file in summary.files:
+        count = len(bundle_file.entries)
+        click.echo(f"{bundle_file.pdf_path}: {bundle_file.pages} pages, {bundle_file.sheets} sheets, "
+                   f"{count} {'municipality' if count == 1 else 'municipalities'}")
+    if summary.removed and not quiet:
+        names = ", ".join(path.name for path in summary.removed[:6])
+        more = f", … ({len(summary.removed) - 6} more)" if len(summary.removed) > 6 else ""
+        click.echo(f"Removed {len(summary.removed)} outdated file(s) of an earlier run from {summary.print_dir}/: "
+                   f"{names}{more}")
+    if summary.files:
+        click.echo(f"For the print room: the {len(summary.files)} PDF file(s) above, A4, "
+                   f"{'duplex (long edge)' if summary.duplex else 'simplex'}, 100 % (no fit to page), "
+                   f"no stapling; with each its .csv manifest to check the stack (sheets per municipality).")
+    if summary.no_address:
+        click.echo(f"Not bundled, no postal address ({len(summary.no_address)}, listed in "
+                   f"{summary.no_address_file}):")
+        for entry, missing in summary.no_address:
+            click.echo(f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing")
+    if mark_sent:
+        bundled = [entry.signatory.ags for bundle_file in summary.files for entry in bundle_file.entries]
+        _echo_marked(bundle_stage.mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
+                                            ags=bundled))
+    if summary.no_address:
+        ctx.exit(int(ExitCode.needs_attention))
+
+
+@cli.command(name="mark-sent")
+@common_options
+@signatories_option
+@click.option("--date", "sent_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the letters were posted, YYYY-MM-DD (default today); starts the reminder clock.")
+@_only_option
+@click.pass_context
+def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path,
+                      sent_date, only: tuple[str, ...]):
+    """Record that the letters went out: a 'sent' event per current document still 'rendered'.
+
+    Documents already sent (or returned) are skipped and counted; running it twice changes nothing.
+    Municipalities without a postal address are not marked (judged by --signatories when given, as
+    bundle does, else by the rows stored at rendering).
+
+    Example: engagiert mark-sent --date 2024-05-17
+    """
+    from .bundle import mark_sent
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    _echo_marked(mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None, only=only,
+                           signatories=_signatories_if_given(ctx, signatories_file)))
+
+
+@cli.command()
+@common_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of returned copies (default: [checkin] inbox in round.toml, else ./inbox).")
@@ -206,6 +376,84 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
         click.echo("Some uploads need a person: see the lines above, out/unmatched/, and "
                    "`engagiert checkin --accept/--reject DOC_ID`.", err=True)
         raise click.exceptions.Exit(int(ExitCode.needs_attention))
+
+
+@cli.command()
+@common_options
+@click.option("--geojson", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Municipality boundaries for the map [default: $ENGAGIERT_GEOJSON, else "
+                   "../shared/data/nrw-grenzen.geojson]; the report says so when they are missing.")
+def report(out: Path, round_file: Path, quiet: bool, geojson: Path | None):
+    """Write the round's report: one self-contained HTML file (charts, map, who is missing).
+
+    Writes out/<round>/report.html; it opens offline and prints on A4 landscape.
+
+    Example: engagiert report --out out
+    """
+    from .nrwmap import geojson_path
+    from .report_html import write_report
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    boundaries = geojson_path(geojson)
+    result = write_report(out, round_cfg, boundaries)
+    map_note = (f"map of {result.map_shapes} areas" if result.map_shapes is not None
+                else f"no map ({boundaries} not found)")
+    click.echo(f"Wrote {result.path}: {result.verified} of {result.documents} verified, {map_note}"
+               + (f", {result.off_map} document(s) not on the map" if result.off_map else ""))
+
+
+@cli.command()
+@common_options
+@click.option("--after", "after_days", type=click.IntRange(0), default=None,
+              help="Remind when sent more than this many days ago [default: remind_after_days in round.toml].")
+@click.option("--min-interval", "min_interval_days", type=click.IntRange(0), default=7, show_default=True,
+              help="Nobody is reminded twice within this many days.")
+@click.option("--smtp", metavar="HOST:PORT", help="Send through this mail server instead of writing .eml files "
+              "(STARTTLS when offered; login from $ENGAGIERT_SMTP_USER / $ENGAGIERT_SMTP_PASSWORD).")
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; write and send nothing.")
+def remind(out: Path, round_file: Path, quiet: bool, after_days: int | None, min_interval_days: int,
+           smtp: str | None, dry_run: bool):
+    """Remind municipalities whose signed copy is overdue: one German e-mail each, the PDF attached.
+
+    Writes out/<round>/reminders/<ags>_<name>_<date>.eml (or sends with --smtp) and records each
+    reminder in the ledger. A rejected copy gets a text saying why and what to do; documents waiting
+    for review are not reminded. Exit code 1 if a municipality has no e-mail address (listed).
+
+    Example: engagiert remind --dry-run
+    """
+    from .remind import format_result, send_reminders
+    from .round import load_round
+
+    round_cfg = load_round(round_file)
+    after = round_cfg.remind_after_days if after_days is None else after_days
+    result = send_reminders(out, round_cfg, after_days=after, min_interval_days=min_interval_days, smtp=smtp,
+                            dry_run=dry_run)
+    click.echo(format_result(result, after, min_interval_days))
+    if result.needs_attention:
+        raise click.exceptions.Exit(int(ExitCode.needs_attention))
+
+
+@cli.command()
+@common_options
+@click.argument("ags")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Terminal table or JSON.")
+def history(out: Path, round_file: Path, quiet: bool, ags: str, fmt: str):
+    """The full event log of one municipality (every document version), oldest first.
+
+    Exit code 2 if no document of the round has this AGS.
+
+    Example: engagiert history 05554
+    """
+    import json
+
+    from .reports import format_history
+    from .reports import history as load_history
+    from .round import load_round
+
+    data = load_history(out, load_round(round_file).id, ags)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_history(data))
 
 
 def main() -> None:

@@ -79,3 +79,63 @@ def salutation(gender: str | None, office: str, titel: str, nachname: str) -> st
     if gender == "m" and nachname.strip():
         return f"Sehr geehrter Herr {office} {name},"
     return "Sehr geehrte Damen und Herren,"
+
+
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+          "November", "Dezember")
+NUMBER_WORDS = ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
+                "elf", "zwölf")
+
+
+def long_date(date) -> str:
+    """A date as German letters write it: "30. Juni 2024" (no leading zero, month spelled out)."""
+    return f"{date.day}. {MONTHS[date.month - 1]} {date.year}"
+
+
+def count_words(count: int, singular: str, plural: str) -> str:
+    """ "ein Original", "zwei Originale", "13 Originale": numbers up to twelve in words (DIN 5008 habit)."""
+    number = NUMBER_WORDS[count] if 0 <= count < len(NUMBER_WORDS) else str(count)
+    return f"{number} {singular if count == 1 else plural}"
+
+
+def addressee_lines(gender: str | None, office: str, name: str) -> list[str]:
+    """The person lines of a postal address: ["Frau Bürgermeisterin", "Dr. Maria Schmitz"].
+
+    Without a known gender the office stands alone (both forms, as on the document); without a name
+    only the office line remains, so the letter reaches whoever holds the office.
+    """
+    prefix = {"f": "Frau ", "m": "Herrn "}.get(gender or "", "")
+    return [line for line in (f"{prefix}{office}".strip(), name.strip()) if line]
+
+
+def _pages_de(pages: list[int]) -> str:
+    numbers = [str(page) for page in pages]
+    if len(numbers) == 1:
+        return f"Seite {numbers[0]}"
+    return "Seiten " + ", ".join(numbers[:-1]) + f" und {numbers[-1]}"
+
+
+def reason_in_german(code: str | None, reason: str | None, details: dict | None = None) -> str:
+    """Why a returned copy was refused, for a letter or e-mail to the municipality. Check-in records a
+    code with each outcome; a clerk's own reason (typed in German) is used as it is."""
+    details = details or {}
+    page = details.get("signature_page", 2)
+    texts = {
+        "unsigned": f"Das Unterschriftsfeld auf Seite {page} ist leer: das Exemplar wurde nicht unterschrieben.",
+        "pages_missing": f"Es fehlt noch {_pages_de(details.get('missing') or [1])}.",
+        "old_version": (f"Unterschrieben wurde eine ältere Fassung (V{details.get('old_version', '?')}) des "
+                        f"Dokuments. Gültig ist nur die beigefügte Fassung V{details.get('version', '?')}, "
+                        "weil sich die Angaben darin geändert haben."),
+        "digital_not_ours": ("Die digital signierte Datei ist nicht unser Dokument im Originalzustand: sie wurde "
+                             "vor dem Signieren verändert oder neu gespeichert. Bitte signieren Sie die beigefügte "
+                             "PDF-Datei unverändert."),
+        "digital_invalid": "Die digitale Signatur ist ungültig oder passt nicht zum Inhalt der Datei.",
+        "digital_partial": "Die digitale Signatur erfasst nicht die ganze Datei.",
+        "digital_modified": "Das Dokument wurde nach dem Signieren noch verändert.",
+    }
+    if code in texts:
+        text = texts[code]
+        if code == "unsigned" and details.get("missing"):
+            text += f" Außerdem fehlt {_pages_de(details['missing'])}."
+        return text
+    return (reason or "").strip()

@@ -44,6 +44,18 @@ class Sender:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """The cover letter's own settings ([letter] in round.toml, every key optional)."""
+
+    subject: str = ""          # empty: "<title>: Gemeinsame Erklärung zur Unterzeichnung"
+    date: dt.date | None = None  # the letter's date; empty: the round's date
+    return_line: str = ""      # Rücksendeangabe above the address; empty: built from [sender]
+    signature_name: str = ""   # who signs the letter; empty: [sender] contact_name
+    signature_title: str = ""  # the line under the name, e.g. "Referatsleiterin"
+    closing: str = "Mit freundlichen Grüßen"
+
+
+@dataclass(frozen=True)
 class RoundConfig:
     id: str
     title: str
@@ -55,6 +67,7 @@ class RoundConfig:
     sender: Sender
     source: Path
     digest: str  # sha256 of the file: part of every document's fingerprint
+    letter: Letter = Letter()
 
     def round_dir(self, out: Path) -> Path:
         return Path(out) / self.id
@@ -108,6 +121,7 @@ def load_round(path: Path) -> RoundConfig:
     )
     sender_table = data.get("sender", {})
     sender = Sender(**{key: str(sender_table.get(key, "")) for key in Sender.__dataclass_fields__})
+    letter = _load_letter(data.get("letter", {}), path)
     return RoundConfig(
         id=round_id,
         title=round_table.get("title", "Kommunen-Netzwerk: engagiert in NRW"),
@@ -119,4 +133,22 @@ def load_round(path: Path) -> RoundConfig:
         sender=sender,
         source=path,
         digest=hashlib.sha256(raw + (facsimile.read_bytes() if facsimile else b"")).hexdigest(),
+        letter=letter,
     )
+
+
+def _load_letter(table: dict, path: Path) -> Letter:
+    unknown = sorted(set(table) - set(Letter.__dataclass_fields__))
+    if unknown:
+        raise InvalidInputError(f"{path}: [letter] has unknown key(s) {', '.join(unknown)}; known: "
+                                f"{', '.join(Letter.__dataclass_fields__)}")
+    letter_date = table.get("date")
+    if letter_date is not None and not isinstance(letter_date, dt.date):
+        raise InvalidInputError(f"{path}: [letter] date must be a date like 2024-05-15")
+    values = {}
+    for key in ("subject", "return_line", "signature_name", "signature_title", "closing"):
+        if key in table:
+            if not isinstance(table[key], str):
+                raise InvalidInputError(f"{path}: [letter] {key} must be a string, not {table[key]!r}")
+            values[key] = table[key].strip()
+    return Letter(date=letter_date, **values)

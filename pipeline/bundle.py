@@ -1,0 +1,415 @@
+"""Print bundles: per group one PDF a print room can run as it is, and a manifest to check the stack.
+
+``bundle_round`` takes the current document of every municipality from the ledger, groups and sorts
+them (postal presort), and assembles per municipality its cover letter and N copies of its document
+with pypdf. In duplex mode every part starts on a front side (blank backs are inserted), so a stack
+never shifts by one page. ``mark_sent`` records the dispatch in the ledger (state "sent").
+
+Everything is computed before the first file is written; files are written atomically and the same
+ledger and round file give the same bytes (fixed /ID from the inputs, dates from round.toml).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInputError
+from .fileio import slugify, write_bytes_atomic
+from .ledger import DocumentRecord, Ledger, now_iso
+from .letters import (
+    LetterChunk,
+    RenderedLetters,
+    addressee,
+    chunked,
+    letter_context,
+    missing_address_fields,
+    render_chunks,
+    signatory_from_ledger,
+)
+from .round import RoundConfig
+from .signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory
+
+GROUP_BY = ("regierungsbezirk", "kreis", "none")
+SORT_BY = ("plz", "name")
+ALL_GROUP = "alle"
+A4 = (595.28, 841.89)  # PDF points
+PRINT_DIR = "print"
+NO_ADDRESS_FILE = "ohne-anschrift.csv"
+REPRINT_SUFFIX = "_nachdruck"
+MANIFEST_COLUMNS = ("position", "ags", "bezeichnung", "empfaenger", "plz", "ort", "first_page", "last_page",
+                    "pages", "sheets", "copies")
+# Documents in these states have gone out (or come back) already: mark-sent leaves them alone.
+SENT_OR_LATER = ("sent", "incomplete", "verified", "rejected", "needs_review")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One municipality in a bundle: its current document and the CSV row it was made from."""
+
+    record: DocumentRecord
+    signatory: Signatory
+
+
+@dataclass
+class BundleFile:
+    group: str
+    pdf_path: Path
+    manifest_path: Path
+    pages: int
+    sheets: int
+    entries: list[Entry]
+
+
+@dataclass
+class BundleSummary:
+    round_id: str
+    print_dir: Path
+    files: list[BundleFile]
+    no_address: list[tuple[Entry, list[str]]]
+    no_address_file: Path | None
+    removed: list[Path] = field(default_factory=list)
+    duplex: bool = True
+
+
+@dataclass
+class MarkSentSummary:
+    date: dt.date
+    marked: list[str]
+    already: list[str]
+    no_address: list[str]
+    not_marked_states: dict[str, int] = field(default_factory=dict)
+
+
+# --- choosing and ordering ---------------------------------------------------------------------------
+
+def current_entries(ledger: Ledger, round_id: str) -> list[Entry]:
+    records = ledger.latest_documents(round_id)
+    if not records:
+        raise InvalidInputError(f"the ledger has no documents for round {round_id}; run `engagiert render` first")
+    return [Entry(record, signatory_from_ledger(record.signatory)) for _, record in sorted(records.items())]
+
+
+def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_cfg: RoundConfig) -> list[Entry]:
+    """Take postal addresses from the current signatories file.
+
+    An address is not printed on the document, so correcting one makes no new version and the ledger
+    keeps the old row. Whatever the document does print must still match the file, else the document is
+    outdated and has to be rendered first. Rows of the ledger that the file no longer has stay as they are.
+    """
+    from .render import fingerprint, printed_fields, templates_digest
+
+    by_ags = {signatory.ags: signatory for signatory in signatories}
+    templates_sha = templates_digest()
+    refreshed, outdated = [], []
+    for entry in entries:
+        current = by_ags.get(entry.signatory.ags)
+        if current is None:
+            refreshed.append(entry)
+        elif fingerprint(printed_fields(current, round_cfg), templates_sha) != entry.record.fingerprint:
+            outdated.append(f"{current.ags} ({current.name}, row {current.row})")
+        else:
+            refreshed.append(Entry(entry.record, current))
+    not_rendered = sorted(set(by_ags) - {entry.signatory.ags for entry in entries})
+    if outdated or not_rendered:
+        raise InvalidInputError("the signatories file has changed since the documents were rendered ("
+                                + ", ".join(outdated + [f"{ags} (no document yet)" for ags in not_rendered])
+                                + "); run `engagiert render` first")
+    return refreshed
+
+
+def normalise_ags(value: str) -> str:
+    """An AGS as typed: Excel and people drop the leading zero of NRW keys ("5711000" -> "05711000")."""
+    value = value.strip()
+    return f"0{value}" if value.isdigit() and len(value) in (4, 7) else value
+
+
+def select_only(entries: list[Entry], only: Iterable[str]) -> list[Entry]:
+    wanted = {normalise_ags(part) for value in only for part in value.replace(",", " ").split() if part}
+    known = {entry.signatory.ags for entry in entries}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise InvalidInputError(f"--only: no document in this round for AGS {', '.join(unknown)}")
+    return [entry for entry in entries if entry.signatory.ags in wanted]
+
+
+def group_names(entries: list[Entry], group_by: str) -> dict[str, str]:
+    """AGS -> the name of its group.
+
+    By Regierungsbezirk: the CSV column (derived from the key's third digit when empty). By Kreis: the
+    first five digits of the key are the district (kreisfreie Städte have their own), so a Kreis goes
+    into the bundle of its own municipalities, named as the Kreis row names itself, and a kreisfreie
+    Stadt forms a group of its own.
+    """
+    if group_by == "none":
+        return {entry.signatory.ags: ALL_GROUP for entry in entries}
+    if group_by == "regierungsbezirk":
+        return {entry.signatory.ags: (entry.signatory.regierungsbezirk.strip()
+                                      or REGIERUNGSBEZIRK_BY_DIGIT.get(entry.signatory.ags[2:3], "ohne Bezirk"))
+                for entry in entries}
+    if group_by != "kreis":
+        raise InvalidInputError(f"--group-by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
+    district_names: dict[str, str] = {}
+    for entry in entries:  # a district's own row names it best ("Rhein-Kreis Neuss")
+        if len(entry.signatory.ags) == 5 or entry.signatory.typ == "kreisfreie Stadt":
+            district_names[entry.signatory.ags[:5]] = entry.signatory.bezeichnung
+    for entry in entries:  # otherwise the members' kreis column
+        if entry.signatory.kreis.strip():
+            district_names.setdefault(entry.signatory.ags[:5], entry.signatory.kreis.strip())
+    return {entry.signatory.ags: district_names.get(entry.signatory.ags[:5], f"Kreis {entry.signatory.ags[:5]}")
+            for entry in entries}
+
+
+def _name_key(text: str) -> str:
+    """German dictionary order (DIN 5007-1): umlauts sort as their base letter, ß as ss."""
+    table = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+    return text.casefold().translate(table)
+
+
+def sort_entries(entries: list[Entry], sort: str) -> list[Entry]:
+    if sort not in SORT_BY:
+        raise InvalidInputError(f"--sort must be one of {', '.join(SORT_BY)}, not {sort!r}")
+
+    def key(entry: Entry):
+        name = (_name_key(entry.signatory.name), _name_key(entry.signatory.bezeichnung), entry.signatory.ags)
+        return (entry.signatory.plz.strip(), *name) if sort == "plz" else name
+
+    return sorted(entries, key=key)
+
+
+def plan_groups(entries: list[Entry], group_by: str, sort: str, group: str | None) -> list[tuple[str, list[Entry]]]:
+    names = group_names(entries, group_by)
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(names[entry.signatory.ags], []).append(entry)
+    if group is not None:
+        wanted = {group.strip().casefold(), slugify(group).casefold()}
+        matching = [name for name in groups if name.casefold() in wanted or slugify(name).casefold() in wanted]
+        if not matching:
+            raise InvalidInputError(f"--group {group!r}: no such group with --group-by {group_by}; groups are: "
+                                    f"{', '.join(sorted(groups, key=_name_key))}")
+        groups = {name: groups[name] for name in matching}
+    slugs: dict[str, str] = {}
+    for name in groups:
+        if slugify(name) in slugs:  # "Köln" and "Koeln" would overwrite each other's file
+            raise InvalidInputError(f"groups {slugs[slugify(name)]!r} and {name!r} get the same file name")
+        slugs[slugify(name)] = name
+    return [(name, sort_entries(groups[name], sort)) for name in sorted(groups, key=_name_key)]
+
+
+# --- assembling ----------------------------------------------------------------------------------------
+
+@dataclass
+class Assembled:
+    pdf: bytes
+    manifest: bytes
+    pages: int
+    sheets: int
+
+
+def _csv_bytes(columns: Iterable[str], rows: Iterable[Iterable]) -> bytes:
+    """UTF-8 with BOM, ';' separated, CRLF: what German Excel opens with a double click."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def assemble(group: str, entries: list[Entry], letters: list[RenderedLetters], out: Path, round_cfg: RoundConfig,
+             copies: int, duplex: bool) -> Assembled:
+    """One bundle: per municipality its letter, then `copies` copies of its document, each part starting
+    on a front side when `duplex`."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    recipe = hashlib.sha256()
+    letter_pages = {}
+    for chunk in letters:
+        reader = PdfReader(io.BytesIO(chunk.pdf))
+        recipe.update(chunk.pdf)
+        for ags, (start, count) in chunk.pages.items():
+            letter_pages[ags] = reader.pages[start:start + count]
+    rows = []
+
+    def pad_to_front_side() -> None:
+        if duplex and len(writer.pages) % 2:
+            writer.add_blank_page(*A4)
+
+    for position, entry in enumerate(entries, start=1):
+        first = len(writer.pages) + 1
+        for page in letter_pages[entry.signatory.ags]:
+            writer.add_page(page)
+        pad_to_front_side()
+        document_path = Path(out) / entry.record.path
+        try:
+            document_bytes = document_path.read_bytes()
+        except FileNotFoundError as exc:
+            raise InvalidInputError(f"{document_path}: the document of {entry.signatory.bezeichnung} is missing; "
+                                    "run `engagiert render` again to restore it") from exc
+        if hashlib.sha256(document_bytes).hexdigest() != entry.record.sha256:
+            raise InvalidInputError(f"{document_path}: the file differs from the rendered one in the ledger; "
+                                    "run `engagiert render` again to restore it")
+        recipe.update(entry.record.sha256.encode())
+        document = PdfReader(io.BytesIO(document_bytes))
+        for _ in range(copies):
+            for page in document.pages:
+                writer.add_page(page)
+            pad_to_front_side()
+        last = len(writer.pages)
+        pages = last - first + 1
+        sheets = (pages + 1) // 2 if duplex else pages
+        signatory = entry.signatory
+        rows.append((position, signatory.ags, signatory.bezeichnung, addressee(signatory), signatory.plz,
+                     signatory.ort, first, last, pages, sheets, copies))
+    title = f"Druckpaket {group}: {round_cfg.title}, Runde {round_cfg.id}"
+    date = _pdf_date(round_cfg.letter.date or round_cfg.date)
+    writer.add_metadata({"/Title": title, "/Author": round_cfg.sender.organisation or "engagiert",
+                         "/Subject": f"Anschreiben und {copies} Exemplar(e) je Kommune, "
+                                     f"{'duplex' if duplex else 'simplex'}",
+                         "/Creator": "engagiert", "/Producer": "WeasyPrint, pypdf",
+                         "/CreationDate": date, "/ModDate": date})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("de")
+    recipe.update(f"{title}|{copies}|{duplex}".encode())
+    # A fixed /ID from the inputs: the same ledger and round file give the same bytes.
+    digest = recipe.hexdigest()[:32].encode()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    total_sheets = sum(row[9] for row in rows)
+    return Assembled(buffer.getvalue(), _csv_bytes(MANIFEST_COLUMNS, rows), len(writer.pages), total_sheets)
+
+
+def _pdf_date(date: dt.date) -> str:
+    return f"D:{date:%Y%m%d}000000Z"
+
+
+# --- the stage ------------------------------------------------------------------------------------------
+
+def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierungsbezirk", sort: str = "plz",
+                 copies: int = 2, duplex: bool = True, only: Iterable[str] = (), group: str | None = None,
+                 signatories: list[Signatory] | None = None, workers: int = 1,
+                 progress: Callable[[int], None] | None = None) -> BundleSummary:
+    """Write the print bundles. `signatories`, when given, supplies current postal addresses
+    (see refresh_addresses); otherwise the rows stored in the ledger at rendering are used."""
+    if copies < 1:
+        raise InvalidInputError("--copies must be at least 1")
+    out = Path(out)
+    with Ledger.open(out) as ledger:
+        entries = current_entries(ledger, round_cfg.id)
+    if signatories is not None:
+        entries = refresh_addresses(entries, signatories, round_cfg)
+    only = list(only)
+    if only:
+        entries = select_only(entries, only)
+    planned = plan_groups(entries, group_by, sort, group)
+    partial = bool(only) or group is not None
+    no_address: list[tuple[Entry, list[str]]] = []
+    print_dir = round_cfg.round_dir(out) / PRINT_DIR
+    to_print: list[tuple[str, list[Entry], list[LetterChunk]]] = []
+    for name, members in planned:
+        postal = []
+        for entry in members:
+            missing = missing_address_fields(entry.signatory)
+            if missing:
+                no_address.append((entry, missing))
+            else:
+                postal.append(entry)
+        if postal:
+            contexts = [letter_context(entry.signatory, entry.record.doc_id, round_cfg, copies) for entry in postal]
+            meta = {"title": f"Anschreiben {name}", "author": round_cfg.sender.organisation,
+                    "created": (round_cfg.letter.date or round_cfg.date).isoformat()}
+            to_print.append((name, postal, chunked(contexts, meta, f"{round_cfg.id}-{slugify(name)}")))
+    # Lay out and assemble everything first: a letter that does not fit stops the run before any file.
+    rendered = iter(render_chunks([chunk for _, _, chunks in to_print for chunk in chunks], workers, progress))
+    outputs: list[tuple[BundleFile, Assembled]] = []
+    for name, postal, chunks in to_print:
+        letters = [next(rendered) for _ in chunks]
+        assembled = assemble(name, postal, letters, out, round_cfg, copies, duplex)
+        stem = slugify(name) + (REPRINT_SUFFIX if only else "")
+        outputs.append((BundleFile(name, print_dir / f"{stem}.pdf", print_dir / f"{stem}.csv", assembled.pages,
+                                   assembled.sheets, postal), assembled))
+    for bundle_file, assembled in outputs:
+        write_bytes_atomic(bundle_file.pdf_path, assembled.pdf, durable=False)
+        write_bytes_atomic(bundle_file.manifest_path, assembled.manifest, durable=False)
+    no_address_file = print_dir / NO_ADDRESS_FILE
+    if no_address:
+        rows = [(entry.signatory.ags, entry.signatory.name, entry.signatory.bezeichnung, ", ".join(missing),
+                 entry.record.doc_id) for entry, missing in no_address]
+        write_bytes_atomic(no_address_file, _csv_bytes(("ags", "name", "bezeichnung", "fehlt", "doc_id"), rows))
+    removed = [] if partial else _remove_stale(print_dir, {path for bundle_file, _ in outputs
+                                                           for path in (bundle_file.pdf_path,
+                                                                        bundle_file.manifest_path)}
+                                               | ({no_address_file} if no_address else set()))
+    return BundleSummary(round_cfg.id, print_dir, [bundle_file for bundle_file, _ in outputs], no_address,
+                         no_address_file if no_address else None, removed, duplex)
+
+
+def _remove_stale(print_dir: Path, keep: set[Path]) -> list[Path]:
+    """After a full run print/ holds exactly its files: bundles of an earlier grouping or reprints would
+    otherwise go to the print room too. print/ belongs to engagiert; only .pdf and .csv are touched."""
+    if not print_dir.is_dir():
+        return []
+    stale = sorted(path for path in print_dir.iterdir()
+                   if path.is_file() and path.suffix in (".pdf", ".csv") and path not in keep)
+    for path in stale:
+        path.unlink()
+    return stale
+
+
+# --- dispatch -------------------------------------------------------------------------------------------
+
+def today() -> dt.date:
+    return dt.datetime.fromisoformat(now_iso()).date()
+
+
+def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None, only: Iterable[str] = (),
+              ags: Iterable[str] | None = None, signatories: list[Signatory] | None = None) -> MarkSentSummary:
+    """One "sent" event per current document still in state "rendered", in one transaction.
+
+    `only` are AGS as typed by a person (checked); `ags` restricts to documents a bundle run just wrote
+    (all of them have a postal address); otherwise municipalities without one are skipped, judged by
+    `signatories` when given (as bundle_round does) or by the rows stored in the ledger.
+    The event's time is the dispatch date at 00:00 UTC, or now when the date is today, so the reminder
+    clock starts on the day the letters went out.
+    """
+    current_day = today()
+    date = date or current_day
+    if date > current_day:
+        raise InvalidInputError(f"--date {date.isoformat()} is in the future; give the day the letters were posted")
+    at = now_iso() if date == current_day else f"{date.isoformat()}T00:00:00+00:00"
+    summary = MarkSentSummary(date, [], [], [])
+    with Ledger.open(out) as ledger:
+        entries = current_entries(ledger, round_cfg.id)
+        if signatories is not None:
+            entries = refresh_addresses(entries, signatories, round_cfg)
+        only = list(only)
+        if only:
+            entries = select_only(entries, only)
+        if ags is not None:
+            wanted = set(ags)
+            entries = [entry for entry in entries if entry.signatory.ags in wanted]
+        states = {row["doc_id"]: row["state"] for row in ledger.status_rows(round_cfg.id)}
+        with ledger.transaction() as cursor:
+            for entry in entries:
+                state = states.get(entry.record.doc_id)
+                # Documents a bundle run just wrote have an address (maybe a corrected one from the file).
+                if ags is None and missing_address_fields(entry.signatory):
+                    summary.no_address.append(entry.signatory.ags)
+                elif state in SENT_OR_LATER:
+                    summary.already.append(entry.signatory.ags)
+                elif state == "rendered":
+                    ledger.add_event(cursor, round_id=round_cfg.id, kind="sent", ags=entry.signatory.ags,
+                                     doc_id=entry.record.doc_id, state="sent",
+                                     details={"date": date.isoformat()}, at=at)
+                    summary.marked.append(entry.signatory.ags)
+                else:
+                    summary.not_marked_states[state or "unknown"] = summary.not_marked_states.get(
+                        state or "unknown", 0) + 1
+    return summary

@@ -1,0 +1,238 @@
+"""Cover letters for the print bundles: German business letters after DIN 5008 form B, with WeasyPrint.
+
+All letters of one bundle are laid out as one HTML document (one WeasyPrint call per bundle, not per
+letter); each letter carries an anchor, so ``render_letters`` can tell on which pages it landed. The
+words depend on the signatory's gender and office (german.py) and on round.toml ([sender], [letter],
+the deadline); nothing in a letter comes from anywhere else, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from . import german
+from .errors import InvalidInputError
+from .round import RoundConfig
+from .signatories import Signatory
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Letters are laid out in chunks of this many (one WeasyPrint call each, spread over processes). The
+# size is fixed, never derived from the CPU count, so every machine writes the same bytes.
+LETTERS_PER_CHUNK = 16
+LETTER_TEMPLATE = "cover_letter.html.j2"
+LETTER_STYLESHEET = "cover_letter.css"
+CSS_PX_PER_MM = 96 / 25.4
+# DIN 5008 form B: the address field's bottom edge, 45 mm + 45 mm from the top of the sheet.
+ADDRESS_FIELD_BOTTOM_MM = 90.0
+
+
+def signatory_from_ledger(row: dict) -> Signatory:
+    """The Signatory a document was rendered from (the ledger keeps its CSV row as JSON)."""
+    known = {field.name for field in dataclasses.fields(Signatory)}
+    values = {key: value for key, value in row.items() if key in known}
+    values.setdefault("row", 0)
+    return Signatory(**values)
+
+
+def missing_address_fields(signatory: Signatory) -> list[str]:
+    return [column for column in ("strasse", "plz", "ort") if not getattr(signatory, column).strip()]
+
+
+def recipient_lines(signatory: Signatory) -> list[str]:
+    """The window address: "Frau Bürgermeisterin / Dr. Maria Schmitz / Stadt Bielefeld / Rathausplatz 1 /
+    33602 Bielefeld"."""
+    person = german.addressee_lines(signatory.gender, signatory.office, signatory.signer_name)
+    return [*person, signatory.bezeichnung, signatory.strasse.strip(),
+            f"{signatory.plz.strip()} {signatory.ort.strip()}".strip()]
+
+
+def addressee(signatory: Signatory) -> str:
+    """The recipient on one line, for the manifest: "Frau Oberbürgermeisterin Dr. Maria Schmitz"."""
+    return " ".join(german.addressee_lines(signatory.gender, signatory.office, signatory.signer_name))
+
+
+def return_line(round_cfg: RoundConfig) -> str:
+    """The Rücksendeangabe: where the post office returns an undeliverable letter."""
+    if round_cfg.letter.return_line:
+        return round_cfg.letter.return_line
+    sender = round_cfg.sender
+    town = f"{sender.plz} {sender.ort}".strip()
+    return " · ".join(part for part in (sender.organisation, sender.street, town) if part)
+
+
+def _sign_and_return(copies: int, deadline: str) -> str:
+    by_when = f" bis zum {deadline}" if deadline else ""
+    if copies == 1:
+        return (f"Bitte unterschreiben Sie das Original auf Seite 2 im Unterschriftsfeld und senden Sie es "
+                f"uns{by_when} zurück.")
+    both = "beide Originale" if copies == 2 else f"alle {german.count_words(copies, 'Original', 'Originale')}"
+    rest = "das andere ist" if copies == 2 else "die übrigen sind"
+    return (f"Bitte unterschreiben Sie {both} jeweils auf Seite 2 im Unterschriftsfeld. Ein unterschriebenes "
+            f"Original senden Sie uns bitte{by_when} zurück, {rest} für Ihre Unterlagen.")
+
+
+def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, copies: int) -> dict:
+    """Everything one letter prints, as plain strings (the template only places them)."""
+    sender, letter = round_cfg.sender, round_cfg.letter
+    deadline = german.long_date(round_cfg.deadline) if round_cfg.deadline else ""
+    letter_date = german.long_date(letter.date or round_cfg.date)
+    postal = ", ".join(part for part in (sender.organisation, sender.department, sender.street,
+                                         f"{sender.plz} {sender.ort}".strip()) if part)
+    return_ways = []
+    if sender.upload_url:
+        return_ways.append(f"als Scan oder Foto beider Seiten über {sender.upload_url} (am schnellsten) oder")
+    return_ways.append(f"per Post an {postal}.")
+    contact = " oder ".join(part for part in (sender.phone, sender.email) if part)
+    closing_paragraphs = ["Der QR-Code unten rechts auf jeder Seite ordnet Ihre Rücksendung automatisch zu; "
+                          "bitte unterschreiben oder stempeln Sie nicht darüber."]
+    if sender.contact_name and contact:
+        closing_paragraphs.append(f"Bei Fragen erreichen Sie {sender.contact_name} unter {contact}.")
+    elif contact:
+        closing_paragraphs.append(f"Bei Fragen erreichen Sie uns unter {contact}.")
+    info = [(label, value) for label, value in (("Kontakt", sender.contact_name),
+                                                 ("Telefon", sender.phone), ("E-Mail", sender.email),
+                                                 ("Dok.-Nr.", doc_id), ("AGS", signatory.ags)) if value]
+    enclosures = german.count_words(copies, "Original", "Originale")
+    return {
+        "ags": signatory.ags,
+        "sender": sender,
+        "return_line": return_line(round_cfg),
+        "recipient": recipient_lines(signatory),
+        "info": info,
+        "place_date": f"{sender.ort}, {letter_date}" if sender.ort else letter_date,
+        "subject": letter.subject or f"{round_cfg.title}: Gemeinsame Erklärung zur Unterzeichnung",
+        "salutation": german.salutation(signatory.gender, signatory.office, signatory.titel, signatory.nachname),
+        "paragraphs": [
+            f"anbei erhalten Sie {german.count_words(copies, 'Original', 'Originale')} der Präambel und der "
+            f"Gemeinsamen Erklärung „{round_cfg.title}“ für {signatory.bezeichnung}.",
+            _sign_and_return(copies, deadline),
+            "So erreicht uns das unterschriebene Original:",
+        ],
+        "return_ways": return_ways,
+        "closing_paragraphs": closing_paragraphs,
+        "closing": letter.closing,
+        "signature_name": letter.signature_name or sender.contact_name,
+        "signature_title": letter.signature_title,
+        "enclosures": f"{enclosures[0].upper()}{enclosures[1:]} Präambel und Gemeinsame Erklärung",
+    }
+
+
+@dataclass(frozen=True)
+class RenderedLetters:
+    pdf: bytes
+    pages: dict[str, tuple[int, int]]  # AGS -> (index of its first page, number of pages)
+
+
+class LetterRenderer:
+    """Jinja environment, stylesheet and fonts, loaded once per run (as render.Renderer does)."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR):
+        from .render import _check_system_libraries
+
+        self.weasyprint = _check_system_libraries()
+        self.templates_dir = Path(templates_dir)
+
+    @cached_property
+    def _environment(self):
+        import jinja2
+
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(self.templates_dir), autoescape=True,
+                                  undefined=jinja2.StrictUndefined)
+
+    @cached_property
+    def _font_config(self):
+        from weasyprint.text.fonts import FontConfiguration
+
+        return FontConfiguration()
+
+    @cached_property
+    def _stylesheet(self):
+        return self.weasyprint.CSS(filename=str(self.templates_dir / LETTER_STYLESHEET),
+                                   font_config=self._font_config)
+
+    def _url_fetcher(self, url: str, *args, **kwargs):
+        if not url.startswith("file:"):  # a letter never fetches anything from the network
+            raise ValueError(f"refusing to fetch {url!r} while rendering a letter")
+        return self.weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    def render(self, letters: list[dict], bundle: dict, identifier: str) -> RenderedLetters:
+        """Lay out `letters` (from letter_context) as one PDF; refuse an address that overflows the window."""
+        html = self._environment.get_template(LETTER_TEMPLATE).render(letters=letters, bundle=bundle)
+        document = self.weasyprint.HTML(string=html, base_url=str(self.templates_dir),
+                                        url_fetcher=self._url_fetcher).render(
+            stylesheets=[self._stylesheet], font_config=self._font_config)
+        starts: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for anchor, box in page.anchors.items():
+                if anchor.startswith("letter-"):
+                    starts.setdefault(anchor.removeprefix("letter-"), index)
+                elif anchor.startswith("address-end-"):
+                    bottom_mm = box[1] / CSS_PX_PER_MM
+                    if bottom_mm > ADDRESS_FIELD_BOTTOM_MM + 0.5:
+                        ags = anchor.removeprefix("address-end-")
+                        raise InvalidInputError(
+                            f"AGS {ags}: the postal address is too long for the envelope window (ends "
+                            f"{bottom_mm - ADDRESS_FIELD_BOTTOM_MM:.0f} mm below it); shorten 'funktion', "
+                            "'bezeichnung' or 'strasse' in the signatories file and render again")
+        order = [letter["ags"] for letter in letters]
+        bounds = [starts[ags] for ags in order] + [len(document.pages)]
+        pages = {ags: (bounds[i], bounds[i + 1] - bounds[i]) for i, ags in enumerate(order)}
+        return RenderedLetters(document.write_pdf(pdf_identifier=identifier.encode("ascii")), pages)
+
+
+@dataclass(frozen=True)
+class LetterChunk:
+    """Letters laid out together: consecutive letters of one bundle."""
+
+    letters: list[dict]
+    bundle: dict
+    identifier: str
+
+
+def chunked(letters: list[dict], bundle: dict, identifier: str) -> list[LetterChunk]:
+    return [LetterChunk(letters[start:start + LETTERS_PER_CHUNK], bundle, f"{identifier}-{start // LETTERS_PER_CHUNK}")
+            for start in range(0, len(letters), LETTERS_PER_CHUNK)]
+
+
+_worker_renderer: LetterRenderer | None = None
+
+
+def _render_chunk(chunk: LetterChunk) -> RenderedLetters:
+    global _worker_renderer
+    if _worker_renderer is None:
+        _worker_renderer = LetterRenderer()
+    return _worker_renderer.render(chunk.letters, chunk.bundle, chunk.identifier)
+
+
+def render_chunks(chunks: list[LetterChunk], workers: int = 1,
+                  progress: Callable[[int], None] | None = None) -> list[RenderedLetters]:
+    """Lay out every chunk, in `workers` processes when there is more than one chunk to share.
+
+    Layout is ~70 ms of CPU per letter, so a full round (400+ letters) gains from every core."""
+    global _worker_renderer
+    workers = max(1, min(workers, len(chunks)))
+    if _worker_renderer is None:  # prepared once in the parent; forked workers inherit it
+        _worker_renderer = LetterRenderer()
+    if workers == 1:
+        results = []
+        for chunk in chunks:
+            results.append(_render_chunk(chunk))
+            if progress:
+                progress(len(chunk.letters))
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk, result in zip(chunks, pool.map(_render_chunk, chunks), strict=True):
+            results.append(result)
+            if progress:
+                progress(len(chunk.letters))
+    return results

@@ -1,0 +1,314 @@
+"""`engagiert remind`: a German reminder to each municipality whose signed copy is overdue.
+
+Who: the current document was sent more than `after_days` days ago and is in state sent, incomplete
+or rejected. A rejected copy gets its own text (why it was refused, what to do). `needs_review` is
+not reminded: the office has not decided yet, and a municipality should not be asked again for a copy
+that may well be fine. Nobody is reminded twice within `min_interval_days` (any channel, any version).
+
+How: one message per municipality (stdlib `email`, policy SMTP), the document's PDF attached, written
+as out/<round>/reminders/<ags>_<slug>_<date>.eml (atomically) for the office's mail program, or sent
+with SMTP. Every message is built (and every PDF found) before anything is written or sent.
+Ledger: one "reminder" event per message. .eml files: all events in one transaction after the files
+are written. SMTP: each event is committed right after the server accepted that message, so a crash
+mid-run never forgets a mail that went out (and never records one that did not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+
+from .errors import EngagiertError, ExitCode, InvalidInputError
+from .fileio import slugify, write_bytes_atomic
+from .ledger import Ledger
+from .reports import DocumentStatus, collect_status, german_date
+from .round import RoundConfig
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+REMINDABLE = ("sent", "incomplete", "rejected")
+SMTP_TIMEOUT_SECONDS = 30
+SMTP_USER_ENV, SMTP_PASSWORD_ENV = "ENGAGIERT_SMTP_USER", "ENGAGIERT_SMTP_PASSWORD"
+HEADER_POLICY = policy.SMTP.clone(max_line_length=200)
+
+
+class ReminderError(EngagiertError):
+    """A document's PDF is missing or the mail server cannot be reached: nothing more was sent."""
+
+    exit_code = ExitCode.file_error
+
+
+@dataclass
+class ReminderPlan:
+    due: list[DocumentStatus] = field(default_factory=list)
+    no_email: list[DocumentStatus] = field(default_factory=list)
+    recently_reminded: list[DocumentStatus] = field(default_factory=list)
+    in_review: list[DocumentStatus] = field(default_factory=list)
+
+
+@dataclass
+class ReminderResult:
+    round_id: str
+    today: dt.date
+    plan: ReminderPlan
+    delivered: list[tuple[DocumentStatus, str]] = field(default_factory=list)  # (document, file or message id)
+    refused: list[tuple[DocumentStatus, str]] = field(default_factory=list)  # SMTP recipient refused: why
+    dry_run: bool = False
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.plan.no_email or self.refused)
+
+
+def plan_reminders(documents: list[DocumentStatus], today: dt.date, after_days: int,
+                   min_interval_days: int) -> ReminderPlan:
+    plan = ReminderPlan()
+    for document in documents:
+        days = document.days_since_sent(today)
+        if days is None or days <= after_days or document.state not in (*REMINDABLE, "needs_review"):
+            continue
+        if document.state == "needs_review":
+            plan.in_review.append(document)
+        elif not document.email:
+            plan.no_email.append(document)
+        elif document.last_reminder and \
+                (today - dt.date.fromisoformat(document.last_reminder[:10])).days < min_interval_days:
+            plan.recently_reminded.append(document)
+        else:
+            plan.due.append(document)
+    return plan
+
+
+def _environment():
+    import jinja2
+
+    # Plain text: no HTML escaping (a "&" in a name stays "&"); undefined names fail loudly.
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def _pages_phrase(pages: list[int]) -> str:
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f"Seite {pages[0]}"
+    return "Seiten " + ", ".join(str(page) for page in pages[:-1]) + f" und {pages[-1]}"
+
+
+def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt.date,
+                     outcome: dict | None = None) -> dict:
+    """`outcome`: details of the document's newest state event (check-in records a reason code there)."""
+    from . import german
+
+    signatory = document.signatory
+    try:
+        gender = german.gender_from_anrede(signatory.get("anrede", ""))
+        office = german.office_title(document.typ, gender, signatory.get("funktion", ""))
+    except KeyError:  # a type or Anrede this version does not know (older ledger): "Sehr geehrte Damen und Herren"
+        office, gender = "", None
+    missing = [page for page in range(1, document.pages + 1) if page not in document.pages_received]
+    deadline = round_cfg.deadline
+    sender = round_cfg.sender
+    return {
+        "salutation": german.salutation(gender, office, signatory.get("titel", ""), signatory.get("nachname", "")),
+        "title": round_cfg.title, "bezeichnung": document.bezeichnung, "doc_id": document.doc_id,
+        "ags": document.ags, "state": document.state,
+        "reason": german.reason_in_german((outcome or {}).get("code"), document.reason, outcome),
+        "sent_date": german.long_date(dt.date.fromisoformat(document.sent_at[:10])) if document.sent_at else "",
+        "refused_date": german_date(document.since),
+        "received": _pages_phrase(document.pages_received), "missing": _pages_phrase(missing),
+        "missing_count": len(missing),
+        "deadline": german.long_date(deadline) if deadline else "",
+        "deadline_passed": bool(deadline and deadline < today),
+        "attachment": Path(document.path).name, "sender": sender,
+        "postal": ", ".join(part for part in (sender.organisation, sender.department, sender.street,
+                                              f"{sender.plz} {sender.ort}".strip()) if part),
+    }
+
+
+def german_name(signatory: dict) -> str:
+    from .german import full_name
+
+    return full_name(signatory.get("titel", ""), signatory.get("vorname", ""), signatory.get("nachname", ""))
+
+
+def _header_text(text: str) -> str:
+    """Header values must not carry line breaks (header injection); collapse all whitespace."""
+    return " ".join(text.split())
+
+
+def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, now: dt.datetime,
+                  environment=None, outcome: dict | None = None) -> EmailMessage:
+    environment = environment or _environment()
+    context = reminder_context(document, round_cfg, now.date(), outcome)
+    template = "reminder_rejected.txt.j2" if document.state == "rejected" else "reminder.txt.j2"
+    body = environment.get_template(template).render(**context)
+    pdf = Path(out) / document.path
+    if not pdf.is_file():
+        raise ReminderError(f"{pdf}: the document of {document.bezeichnung} ({document.ags}) is missing; "
+                            f"run `engagiert render` again before reminding (nothing was sent)")
+    sender = round_cfg.sender
+    prefix = "Bitte erneut unterschreiben" if document.state == "rejected" else "Erinnerung"
+    message = EmailMessage(policy=policy.SMTP)
+    message["Subject"] = _header_text(f"{prefix}: {round_cfg.title} – {document.bezeichnung}")
+    message["From"] = formataddr((_header_text(sender.organisation), sender.email))
+    person = german_name(document.signatory)
+    message["To"] = formataddr((_header_text(person or document.bezeichnung), document.email))
+    if sender.email:
+        message["Reply-To"] = sender.email
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring=f"{document.ags}.{now:%Y%m%d}",
+                                       domain=sender.email.rpartition("@")[2] or "engagiert.invalid")
+    message["X-Engagiert-Document"] = document.doc_id
+    message.set_content(body)
+    message.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
+    # Headers are written on one line up to 200 characters (RFC 5322 allows 998): the stdlib's folding at
+    # 78 leaves a doubled space in some subjects ("NRW  – Stadt …"). The body is already encoded at 76.
+    message.policy = HEADER_POLICY
+    return message
+
+
+def eml_path(out: Path, round_cfg: RoundConfig, document: DocumentStatus, today: dt.date) -> Path:
+    """<ags>_<slug>_<date>.eml; a second reminder on the same day (--min-interval 0) gets _2, _3, …"""
+    stem = f"{document.ags}_{slugify(document.name or document.bezeichnung)}_{today.isoformat()}"
+    folder = round_cfg.round_dir(out) / "reminders"
+    path, number = folder / f"{stem}.eml", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}_{number}.eml"
+    return path
+
+
+def parse_smtp(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidInputError(f"--smtp '{value}': expected HOST:PORT, e.g. mail.example.org:587")
+    return host.strip("[]"), int(port)
+
+
+def _record(cursor, round_cfg: RoundConfig, document: DocumentStatus, details: dict) -> None:
+    Ledger.add_event(cursor, round_id=round_cfg.id, kind="reminder", ags=document.ags, doc_id=document.doc_id,
+                     details={**details, "to": document.email, "state": document.state})
+
+
+def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None = None,
+                   min_interval_days: int = 7, smtp: str | None = None, dry_run: bool = False) -> ReminderResult:
+    after_days = round_cfg.remind_after_days if after_days is None else after_days
+    if after_days < 0 or min_interval_days < 0:
+        raise InvalidInputError("--after and --min-interval must be 0 or more days")
+    server = parse_smtp(smtp) if smtp else None
+    status = collect_status(out, round_cfg.id)
+    plan = plan_reminders(status.documents, status.today, after_days, min_interval_days)
+    result = ReminderResult(round_cfg.id, status.today, plan, dry_run=dry_run)
+    if dry_run or not plan.due:
+        return result
+    if not round_cfg.sender.email:
+        raise InvalidInputError(f"{round_cfg.source}: [sender] email is needed for reminders (their From address)")
+    environment = _environment()
+    outcomes = latest_outcomes(out, [document.doc_id for document in plan.due])
+    messages = [(document, build_message(document, round_cfg, out, status.now, environment,
+                                         outcomes.get(document.doc_id)))
+                for document in plan.due]
+    if server is None:
+        _write_emls(out, round_cfg, messages, status.today, result)
+    else:
+        _send_smtp(out, round_cfg, messages, server, result)
+    return result
+
+
+def latest_outcomes(out: Path, doc_ids: list[str]) -> dict[str, dict]:
+    """The details (reason code, missing pages, versions) of each document's newest state event."""
+    import json
+
+    found: dict[str, dict] = {}
+    with Ledger.open(out) as ledger:
+        for doc_id in doc_ids:
+            row = ledger.connection.execute("SELECT details FROM events WHERE doc_id = ? AND state IS NOT NULL "
+                                            "ORDER BY id DESC LIMIT 1", (doc_id,)).fetchone()
+            if row and row["details"]:
+                found[doc_id] = json.loads(row["details"])
+    return found
+
+
+def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, result: ReminderResult) -> None:
+    written = []
+    for document, message in messages:
+        path = eml_path(out, round_cfg, document, today)
+        write_bytes_atomic(path, message.as_bytes())
+        written.append((document, path))
+    with Ledger.open(out) as ledger, ledger.transaction() as cursor:
+        for document, path in written:
+            _record(cursor, round_cfg, document, {"channel": "eml", "file": path.relative_to(out).as_posix()})
+    result.delivered.extend((document, str(path)) for document, path in written)
+
+
+def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, int],
+               result: ReminderResult) -> None:
+    host, port = server
+    try:
+        connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ReminderError(f"cannot reach the mail server {host}:{port} ({exc}); nothing was sent") from exc
+    with connection, Ledger.open(out) as ledger:
+        try:
+            connection.ehlo()
+            if connection.has_extn("starttls"):  # encrypt when the server offers it
+                connection.starttls(context=ssl.create_default_context())
+                connection.ehlo()
+            if os.environ.get(SMTP_USER_ENV):
+                connection.login(os.environ[SMTP_USER_ENV], os.environ.get(SMTP_PASSWORD_ENV, ""))
+        except (OSError, smtplib.SMTPException) as exc:
+            raise ReminderError(f"mail server {host}:{port} refused the session ({exc}); nothing was sent") from exc
+        for document, message in messages:
+            try:
+                connection.send_message(message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                refusal = next(iter(exc.recipients.values()), (0, b""))
+                result.refused.append((document, f"{refusal[0]} {refusal[1].decode('utf-8', 'replace')}"))
+                continue
+            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+                result.refused.append((document, f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"))
+                continue
+            except (OSError, smtplib.SMTPException) as exc:  # connection lost: what was accepted is recorded
+                raise ReminderError(f"mail server {host}:{port} failed after {len(result.delivered)} "
+                                    f"message(s) ({exc}); run remind again for the rest") from exc
+            with ledger.transaction() as cursor:  # accepted: record it now, before the next one goes out
+                _record(cursor, round_cfg, document, {"channel": "smtp", "server": f"{host}:{port}",
+                                                      "message_id": str(message["Message-ID"]).strip()})
+            result.delivered.append((document, str(message["Message-ID"]).strip()))
+
+
+def format_result(result: ReminderResult, after_days: int, min_interval_days: int) -> str:
+    plan = result.plan
+    verb = "Would remind" if result.dry_run else "Reminded"
+    lines = [f"{verb} {len(plan.due) if result.dry_run else len(result.delivered)} municipality(ies) of round "
+             f"{result.round_id} (sent more than {after_days} days ago, not verified; "
+             f"none reminded within {min_interval_days} days):"]
+    targets = {id(document) for document, _ in result.delivered}
+    for document in plan.due:
+        if not result.dry_run and id(document) not in targets:
+            continue
+        why = f"{document.state}: {document.reason}" if document.reason else document.state
+        lines.append(f"  {document.ags:<8}  {document.bezeichnung} ({why}), sent {german_date(document.sent_at)}, "
+                     f"{document.days_since_sent(result.today)} days -> {document.email}")
+    skipped = [(d, "kein E-Mail-Kontakt (no e-mail address in the signatories file)") for d in plan.no_email]
+    skipped += [(d, f"refused by the mail server: {why}") for d, why in result.refused]
+    skipped += [(d, f"reminded on {german_date(d.last_reminder)} (within {min_interval_days} days)")
+                for d in plan.recently_reminded]
+    skipped += [(d, f"needs review ({d.reason or 'no reason given'}): the office decides first")
+                for d in plan.in_review]
+    if skipped:
+        lines += ["Not reminded:"] + [f"  {d.ags:<8}  {d.bezeichnung}: {why}" for d, why in skipped]
+    if result.delivered:
+        first = result.delivered[0][1]
+        lines.append(f"Wrote {len(result.delivered)} .eml file(s) to {Path(first).parent}/ and recorded them in the "
+                     "ledger; open them in the office's mail program to send." if first.endswith(".eml") else
+                     f"Sent {len(result.delivered)} message(s) and recorded them in the ledger.")
+    return "\n".join(lines)

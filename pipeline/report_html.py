@@ -1,0 +1,182 @@
+"""`engagiert report`: one self-contained HTML file about the round (out/<round>/report.html).
+
+Everything is inline: CSS in the template, charts and the map as SVG drawn here, no scripts, fonts or
+images from anywhere, so the file opens offline and can be mailed as it is. Jinja2 autoescapes every
+value (names and reasons come from a spreadsheet and from clerks). Geometry is computed here, in
+numbers; the template only places it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fileio import write_text_atomic
+from .nrwmap import load_map
+from .reports import (
+    REGIERUNGSBEZIRKE,
+    STATE_LABELS_DE,
+    DocumentStatus,
+    RoundStatus,
+    collect_status,
+    german_date,
+    known_values,
+    summary,
+)
+from .round import RoundConfig
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+REPORT_FILE = "report.html"
+#: Fill colours by state; distinguishable in greyscale print too (light to dark roughly by progress).
+STATE_COLOURS = {
+    "rendered": "#cfd8dc",
+    "sent": "#64b5f6",
+    "incomplete": "#ffca28",
+    "verified": "#2e7d32",
+    "rejected": "#c62828",
+    "needs_review": "#8e24aa",
+    "superseded": "#9e9e9e",
+}
+NOT_IN_ROUND = "#eeeeee"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    path: Path
+    documents: int
+    verified: int
+    map_shapes: int | None  # None: no map (boundaries file missing)
+    off_map: int  # documents whose AGS has no outline on the map
+
+
+def _bars(documents: list[DocumentStatus], width: float = 380.0) -> list[dict]:
+    """One stacked bar per Regierungsbezirk, segments in state order, widths relative to the largest bar."""
+    bezirke = [b for b in REGIERUNGSBEZIRKE if any(d.regierungsbezirk == b for d in documents)]
+    bezirke += [b for b in known_values(documents, "regierungsbezirk") if b not in bezirke]
+    if any(not d.regierungsbezirk for d in documents):
+        bezirke.append("")
+    groups = {b: [d for d in documents if d.regierungsbezirk == b] for b in bezirke}
+    largest = max((len(members) for members in groups.values()), default=0) or 1
+    bars = []
+    for index, (bezirk, members) in enumerate(groups.items()):
+        x, segments = 0.0, []
+        for state, count in summary(members).items():
+            if count:
+                segment_width = width * count / largest
+                segments.append({"state": state, "label": STATE_LABELS_DE[state], "count": count,
+                                 "x": round(x, 2), "width": round(segment_width, 2),
+                                 "colour": STATE_COLOURS[state]})
+                x += segment_width
+        verified = sum(1 for d in members if d.state == "verified")
+        bars.append({"name": bezirk or "ohne Angabe", "y": index * 34, "total": len(members),
+                     "verified": verified, "segments": segments, "end": round(x, 2)})
+    return bars
+
+
+def _timeline(status: RoundStatus, deadline: dt.date | None, width: float = 460.0,
+              height: float = 180.0) -> dict:
+    """Cumulative verified returns by day: each current document counts from the event that verified it."""
+    total = len(status.documents)
+    days = sorted(dt.date.fromisoformat(d.since[:10]) for d in status.documents if d.state == "verified")
+    sent = [dt.date.fromisoformat(d.sent_at[:10]) for d in status.documents if d.sent_at]
+    start = min([*sent, *days[:1]], default=status.today)
+    end = max([status.today, *days[-1:]])
+    if end <= start:
+        end = start + dt.timedelta(days=1)
+    span = (end - start).days
+
+    def x_of(day: dt.date) -> float:
+        return round((day - start).days / span * width, 2)
+
+    def y_of(count: int) -> float:
+        return round(height - (count / total * height if total else 0), 2)
+
+    points, count = [(0.0, y_of(0))], 0
+    for day in days:
+        points.append((x_of(day), y_of(count)))  # a step: flat until the day, then up
+        count += 1
+        points.append((x_of(day), y_of(count)))
+    points.append((x_of(end), y_of(count)))
+    step = max(1, span // 6)
+    ticks = [{"x": x_of(start + dt.timedelta(days=offset)),
+              "label": (start + dt.timedelta(days=offset)).strftime("%d.%m.")}
+             for offset in range(0, span + 1, step)]
+    y_ticks = sorted({0, total // 2, total})
+    return {
+        "width": width, "height": height, "points": " ".join(f"{x:g},{y:g}" for x, y in points),
+        "ticks": ticks, "y_ticks": [{"y": y_of(value), "label": value} for value in y_ticks],
+        "deadline": ({"x": x_of(deadline), "label": deadline.strftime("%d.%m.")}
+                     if deadline and start <= deadline <= end else None),
+        "verified": count, "total": total, "start": german_date(start.isoformat()),
+        "end": german_date(end.isoformat()),
+    }
+
+
+def _map(status: RoundStatus, geojson: Path) -> tuple[dict | None, int]:
+    nrw = load_map(geojson)
+    by_ags = {d.ags: d for d in status.documents}
+    if nrw is None:
+        return None, len(by_ags)
+    municipalities, districts = [], []
+    for shape in nrw.shapes:
+        document = by_ags.get(shape.ags)
+        item = {"ags": shape.ags, "d": shape.d,
+                "name": document.bezeichnung if document else shape.name,
+                "state": document.state if document else "none",
+                "label": STATE_LABELS_DE[document.state] if document else "nicht in dieser Runde",
+                "colour": STATE_COLOURS[document.state] if document else NOT_IN_ROUND}
+        (districts if shape.is_district else municipalities).append(item)
+    on_map = {shape.ags for shape in nrw.shapes}
+    return ({"width": nrw.width, "height": nrw.height, "municipalities": municipalities,
+             "districts": districts, "source": nrw.source.name}, sum(1 for ags in by_ags if ags not in on_map))
+
+
+def _row(document: DocumentStatus, today: dt.date) -> dict:
+    days = document.days_since_sent(today)
+    return {"ags": document.ags, "bezeichnung": document.bezeichnung, "state": document.state,
+            "label": STATE_LABELS_DE[document.state], "reason": document.reason or "",
+            "sent": german_date(document.sent_at), "days": "" if days is None else days,
+            "reminded": german_date(document.last_reminder), "contact": document.contact,
+            "email": document.email, "since": german_date(document.since),
+            "regierungsbezirk": document.regierungsbezirk, "doc_id": document.doc_id}
+
+
+def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) -> dict:
+    documents = status.documents
+    counts = summary(documents)
+    total = len(documents)
+    map_data, off_map = _map(status, geojson)
+    order = {"rejected": 0, "incomplete": 1, "needs_review": 2, "sent": 3, "rendered": 4, "superseded": 5}
+    outstanding = sorted((d for d in documents if d.outstanding), key=lambda d: (order.get(d.state, 9), d.ags))
+    return {
+        "round_id": status.round_id, "title": round_cfg.title, "as_of": german_date(status.today.isoformat()),
+        "deadline": german_date(round_cfg.deadline.isoformat()) if round_cfg.deadline else "",
+        "total": total, "verified": counts["verified"],
+        "percent": round(100 * counts["verified"] / total) if total else 0,
+        "states": [{"state": state, "label": STATE_LABELS_DE[state], "count": count,
+                    "colour": STATE_COLOURS[state]} for state, count in counts.items()],
+        "bars": _bars(documents), "timeline": _timeline(status, round_cfg.deadline),
+        "map": map_data, "off_map": off_map, "not_in_round_colour": NOT_IN_ROUND,
+        "outstanding": [_row(d, status.today) for d in outstanding],
+        "rejected": [_row(d, status.today) for d in documents if d.state == "rejected"],
+        "needs_review": [_row(d, status.today) for d in documents if d.state == "needs_review"],
+        "generated": status.now.isoformat(timespec="seconds"),
+    }
+
+
+def render_html(context: dict, templates_dir: Path = TEMPLATES_DIR) -> str:
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template("report.html.j2").render(**context)
+
+
+def write_report(out: Path, round_cfg: RoundConfig, geojson: Path, output: Path | None = None) -> ReportResult:
+    status = collect_status(out, round_cfg.id)
+    context = build_context(status, round_cfg, geojson)
+    path = output or round_cfg.round_dir(out) / REPORT_FILE
+    write_text_atomic(path, render_html(context))
+    map_shapes = len(context["map"]["municipalities"]) + len(context["map"]["districts"]) if context["map"] else None
+    return ReportResult(path, context["total"], context["verified"], map_shapes, context["off_map"])

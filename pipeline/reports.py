@@ -1,0 +1,327 @@
+"""Where the round stands: the current document per municipality, its state, dispatch and reminders.
+
+Read-only over the ledger. Per AGS only the newest version counts (older versions are superseded and
+appear only in `history`). Everything here imports nothing heavier than sqlite3 and json, so `status`
+starts fast; exports (report_export.py) and the HTML report (report_html.py) build on `collect_status`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInputError
+from .ledger import LEDGER_FILE, STATES, Ledger, now_iso
+
+#: German names of the states, as the office says them (CSV/XLSX exports, the HTML report).
+STATE_LABELS_DE = {
+    "rendered": "erstellt",
+    "sent": "verschickt",
+    "incomplete": "unvollständig",
+    "verified": "unterschrieben",
+    "rejected": "abgelehnt",
+    "needs_review": "zu prüfen",
+    "superseded": "ersetzt",
+}
+#: "Returned in the last N days" in the summary.
+RECENT_DAYS = 7
+REGIERUNGSBEZIRKE = ("Düsseldorf", "Köln", "Münster", "Detmold", "Arnsberg")
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One municipality's current document and what has happened to it."""
+
+    ags: str
+    name: str
+    bezeichnung: str
+    doc_id: str
+    state: str
+    since: str
+    reason: str | None
+    pages_received: list[int]
+    regierungsbezirk: str
+    kreis: str
+    typ: str
+    email: str
+    sent_at: str | None  # dispatch date YYYY-MM-DD, from the newest "sent" event of this version
+    last_reminder: str | None  # ISO time of the newest reminder to this municipality (any version)
+    version: int
+    pages: int
+    path: str  # relative to the output folder
+    signatory_json: str = field(repr=False, compare=False)  # parsed only when needed: status must be fast
+
+    @functools.cached_property
+    def signatory(self) -> dict:
+        """The CSV row the document was made from (anrede, titel, vorname, nachname, funktion, strasse, …)."""
+        return json.loads(self.signatory_json)
+
+    @property
+    def contact(self) -> str:
+        """Name and office of the head, for the clerk who phones."""
+        return contact_of(self.signatory)
+
+    @property
+    def outstanding(self) -> bool:
+        return self.state != "verified"
+
+    def days_since_sent(self, today: dt.date) -> int | None:
+        if not self.sent_at:
+            return None
+        return (today - dt.date.fromisoformat(self.sent_at[:10])).days
+
+    def as_json(self) -> dict:
+        """The DESIGN.md contract: ags, name, bezeichnung, doc_id, state, since, reason, pages_received, …"""
+        return {
+            "ags": self.ags, "name": self.name, "bezeichnung": self.bezeichnung, "doc_id": self.doc_id,
+            "state": self.state, "since": self.since, "reason": self.reason,
+            "pages_received": list(self.pages_received), "regierungsbezirk": self.regierungsbezirk,
+            "kreis": self.kreis, "typ": self.typ, "email": self.email, "sent_at": self.sent_at,
+            "last_reminder": self.last_reminder, "version": self.version, "pages": self.pages,
+        }
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round_id: str
+    now: dt.datetime
+    documents: list[DocumentStatus]  # every municipality's current document, by AGS
+    recent_returns: frozenset[str]  # AGS with a check-in in the last RECENT_DAYS days
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+
+def summary(documents: list[DocumentStatus]) -> dict[str, int]:
+    """Count per state; every state is present, zeros included, in the ledger's order."""
+    counts = Counter(document.state for document in documents)
+    return {state: counts.get(state, 0) for state in STATES}
+
+
+def contact_of(signatory: dict) -> str:
+    """"Dr. Maria Schmitz (Bürgermeisterin)": who to ask, as far as the CSV says."""
+    from .german import full_name, gender_from_anrede, office_title
+
+    name = full_name(signatory.get("titel", ""), signatory.get("vorname", ""), signatory.get("nachname", ""))
+    try:
+        office = office_title(signatory.get("typ", ""), gender_from_anrede(signatory.get("anrede", "")),
+                              signatory.get("funktion", ""))
+    except KeyError:  # a type or Anrede this version does not know (an older ledger): show the name alone
+        office = signatory.get("funktion", "")
+    if name and office:
+        return f"{name} ({office})"
+    return name or office
+
+
+def _parse_time(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# One pass in SQLite does the work (json_extract in C costs less than json.loads per row in Python):
+# the current version per AGS with its state, its newest dispatch date (the date the clerk gave, else the
+# day of the event) and the municipality's newest reminder. Fast enough for 10,800 documents in well
+# under 0.5 s, including Python's start-up.
+_STATUS_SQL = """
+WITH latest AS MATERIALIZED (
+    SELECT ags, max(version) AS version FROM documents WHERE round = :round GROUP BY ags
+), current AS (
+    SELECT s.* FROM latest l JOIN document_status s ON s.round = :round AND s.ags = l.ags AND s.version = l.version
+), sent AS MATERIALIZED (
+    SELECT doc_id, max(id) AS event_id FROM events WHERE round = :round AND kind = 'sent' GROUP BY doc_id
+), reminded AS MATERIALIZED (
+    SELECT ags, max(at) AS last_reminder FROM events WHERE round = :round AND kind = 'reminder' GROUP BY ags
+)
+SELECT c.ags, c.doc_id, c.state, c.since, c.reason, c.version, c.pages, c.path, c.signatory,
+       json_extract(c.signatory, '$.name') AS name, json_extract(c.signatory, '$.bezeichnung') AS bezeichnung,
+       json_extract(c.signatory, '$.regierungsbezirk') AS regierungsbezirk,
+       json_extract(c.signatory, '$.kreis') AS kreis, json_extract(c.signatory, '$.typ') AS typ,
+       json_extract(c.signatory, '$.email') AS email, reminded.last_reminder,
+       coalesce(json_extract(e.details, '$.date'), substr(e.at, 1, 10)) AS sent_at
+FROM current c LEFT JOIN sent ON sent.doc_id = c.doc_id LEFT JOIN events e ON e.id = sent.event_id
+     LEFT JOIN reminded ON reminded.ags = c.ags
+ORDER BY c.ags
+"""
+
+
+def collect_status(out: Path, round_id: str) -> RoundStatus:
+    """Read the ledger once: current documents with their state, dispatch, reminders and pages received."""
+    path = Path(out) / LEDGER_FILE
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no ledger here; run `engagiert render --out {out}` first "
+                                "(or give the right --out)")
+    now = _parse_time(now_iso())
+    recent_from = (now - dt.timedelta(days=RECENT_DAYS)).isoformat(timespec="seconds")
+    with Ledger(path) as ledger:
+        rows = ledger.connection.execute(_STATUS_SQL, {"round": round_id}).fetchall()
+        returned = {row[0] for row in ledger.connection.execute(
+            "SELECT DISTINCT ags FROM events WHERE round = ? AND kind = 'checkin' AND at >= ?",
+            (round_id, recent_from))}
+        pages = ledger.pages_received(round_id)
+    if not rows:
+        raise InvalidInputError(f"{path}: no documents of round {round_id} in the ledger; render them first "
+                                "(or check [round] id in the round file)")
+    documents = [DocumentStatus(
+        ags=row["ags"], name=row["name"] or "", bezeichnung=row["bezeichnung"] or "", doc_id=row["doc_id"],
+        state=row["state"], since=row["since"], reason=row["reason"], pages_received=pages.get(row["doc_id"], []),
+        regierungsbezirk=row["regierungsbezirk"] or "", kreis=row["kreis"] or "", typ=row["typ"] or "",
+        email=row["email"] or "", sent_at=row["sent_at"], last_reminder=row["last_reminder"],
+        version=row["version"], pages=row["pages"], path=row["path"], signatory_json=row["signatory"])
+        for row in rows]
+    return RoundStatus(round_id, now, documents, frozenset(returned & {row["ags"] for row in rows}))
+
+
+def filter_documents(documents: list[DocumentStatus], *, states=(), regierungsbezirk: str | None = None,
+                     kreis: str | None = None, outstanding: bool = False) -> list[DocumentStatus]:
+    """Filters combine with AND; text filters ignore case. --kreis also matches the district's own document."""
+    wanted_states = set(states)
+    bezirk = regierungsbezirk.strip().casefold() if regierungsbezirk else None
+    district = kreis.strip().casefold() if kreis else None
+    chosen = []
+    for document in documents:
+        if wanted_states and document.state not in wanted_states:
+            continue
+        if outstanding and not document.outstanding:
+            continue
+        if bezirk and document.regierungsbezirk.casefold() != bezirk:
+            continue
+        if district and district not in (document.kreis.casefold(), document.bezeichnung.casefold()):
+            continue
+        chosen.append(document)
+    return chosen
+
+
+def known_values(documents: list[DocumentStatus], attribute: str) -> list[str]:
+    return sorted({getattr(document, attribute) for document in documents if getattr(document, attribute)})
+
+
+def check_filters(status: RoundStatus, regierungsbezirk: str | None, kreis: str | None) -> None:
+    """A misspelt filter would silently show nothing: say which values exist instead."""
+    for option, value, attribute in (("--regierungsbezirk", regierungsbezirk, "regierungsbezirk"),
+                                     ("--kreis", kreis, "kreis")):
+        if not value:
+            continue
+        known = known_values(status.documents, attribute)
+        if attribute == "kreis":
+            known += [d.bezeichnung for d in status.documents if d.typ in ("Kreis", "Städteregion")]
+        if value.strip().casefold() not in {item.casefold() for item in known}:
+            raise InvalidInputError(f"{option} '{value}': no such value in round {status.round_id}; "
+                                    f"known: {', '.join(sorted(set(known))) or 'none'}")
+
+
+# --- terminal -------------------------------------------------------------------------------------
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
+    widths = [max([len(header)] + [len(row[index]) for row in rows]) for index, header in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                         for i, cell in enumerate(cells)).rstrip()
+
+    return [line(headers), line(["-" * width for width in widths]), *(line(row) for row in rows)]
+
+
+def german_date(value: str | None) -> str:
+    """ISO date or time -> TT.MM.JJJJ; empty stays empty."""
+    if not value:
+        return ""
+    return dt.date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
+
+
+def format_summary(status: RoundStatus, documents: list[DocumentStatus]) -> str:
+    counts = summary(documents)
+    total = len(documents)
+    lines = [f"Round {status.round_id}: {total} documents, {counts['verified']} verified "
+             f"({_percent(counts['verified'], total)}), {total - counts['verified']} outstanding "
+             f"(as of {status.today.isoformat()})", ""]
+    lines += _table(["state", "documents"], [[state, str(count)] for state, count in counts.items()], {1})
+    recent = [d for d in documents if d.ags in status.recent_returns]
+    recent_verified = sum(1 for d in recent if d.state == "verified")
+    lines += ["", f"Returned in the last {RECENT_DAYS} days: {len(recent)} ({recent_verified} verified)", ""]
+    bezirke = [b for b in REGIERUNGSBEZIRKE if any(d.regierungsbezirk == b for d in documents)]
+    bezirke += [b for b in known_values(documents, "regierungsbezirk") if b not in bezirke]
+    if any(not d.regierungsbezirk for d in documents):
+        bezirke.append("")
+    rows = []
+    for bezirk in bezirke:
+        members = [d for d in documents if d.regierungsbezirk == bezirk]
+        verified = sum(1 for d in members if d.state == "verified")
+        rows.append([bezirk or "(none)", str(len(members)), str(verified), str(len(members) - verified),
+                     _percent(verified, len(members))])
+    lines += _table(["Regierungsbezirk", "documents", "verified", "outstanding", "done"], rows, {1, 2, 3, 4})
+    return "\n".join(lines)
+
+
+def format_outstanding(status: RoundStatus, documents: list[DocumentStatus]) -> str:
+    outstanding = [d for d in documents if d.outstanding]
+    rows = []
+    for d in outstanding:
+        days = d.days_since_sent(status.today)
+        rows.append([d.ags, d.bezeichnung, d.state + (f": {d.reason}" if d.reason else ""),
+                     german_date(d.sent_at), "" if days is None else str(days), german_date(d.last_reminder),
+                     d.email or "kein E-Mail-Kontakt", d.contact])
+    headers = ["AGS", "municipality", "state", "sent", "days", "last reminder", "e-mail", "contact"]
+    return "\n".join([f"Outstanding: {len(outstanding)} of {len(documents)}", "",
+                      *_table(headers, rows, {4})])
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "–"
+
+
+# --- history --------------------------------------------------------------------------------------
+
+def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
+    """The AGS as stored (a key typed without its leading zero is found too) and its newest signatory row."""
+    typed = ags.strip()
+    candidates = [typed] + (["0" + typed] if typed.isdigit() and len(typed) in (4, 7) else [])
+    for candidate in candidates:
+        row = ledger.connection.execute(
+            "SELECT signatory FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",
+            (round_id, candidate)).fetchone()
+        if row:
+            return candidate, json.loads(row["signatory"])
+    # Not a key: maybe a name. Suggest, never guess.
+    needle = typed.casefold()
+    matches = [f"{row['ags']} ({row['bezeichnung']})" for row in ledger.connection.execute(
+        "SELECT DISTINCT ags, json_extract(signatory, '$.bezeichnung') AS bezeichnung FROM documents "
+        "WHERE round = ? ORDER BY ags", (round_id,)) if needle and needle in (row["bezeichnung"] or "").casefold()]
+    hint = f"; did you mean {', '.join(matches[:5])}?" if matches else ""
+    raise InvalidInputError(f"AGS '{typed}': no document of round {round_id} has this key{hint}")
+
+
+def history(out: Path, round_id: str, ags: str) -> dict:
+    """All events of one municipality in the round, every version, oldest first."""
+    path = Path(out) / LEDGER_FILE
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no ledger here; give the right --out")
+    with Ledger(path) as ledger:
+        ags, signatory = _resolve_ags(ledger, round_id, ags)
+        versions = {row["doc_id"]: row["version"] for row in ledger.connection.execute(
+            "SELECT doc_id, version FROM documents WHERE round = ? AND ags = ?", (round_id, ags))}
+        rows = ledger.events(round_id, ags)
+    events = [{"id": row["id"], "at": row["at"], "kind": row["kind"], "state": row["state"],
+               "reason": row["reason"], "actor": row["actor"], "doc_id": row["doc_id"],
+               "version": versions.get(row["doc_id"]), "file_sha256": row["file_sha256"],
+               "details": json.loads(row["details"]) if row["details"] else {}} for row in rows]
+    return {"round": round_id, "ags": ags, "name": signatory.get("name", ""),
+            "bezeichnung": signatory.get("bezeichnung", ""), "events": events}
+
+
+def _details_text(details: dict) -> str:
+    return ", ".join(f"{key}={value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+                     for key, value in sorted(details.items()))
+
+
+def format_history(data: dict) -> str:
+    rows = [[event["at"].replace("T", " ")[:16], event["kind"], event["state"] or "",
+             f"V{event['version']}" if event["version"] else "", event["reason"] or "", event["actor"],
+             (event["file_sha256"] or "")[:12], _details_text(event["details"])] for event in data["events"]]
+    title = f"History of {data['ags']} {data['bezeichnung']}, round {data['round']}: {len(rows)} event(s), times UTC"
+    return "\n".join([title, "", *_table(["when", "kind", "state", "version", "reason", "actor", "file", "details"],
+                                         rows)])
