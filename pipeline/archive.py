@@ -206,12 +206,19 @@ def page_as_pdf(source: Path, kind: str, source_page: int) -> bytes:
     return buffer.getvalue()
 
 
-def assemble_pdf(parts: list[bytes]) -> bytes:
+def assemble_pages(pages: list[tuple[Path, str, int]]) -> bytes:
+    """One PDF from pages of uploads (path, kind, page number): PDF pages are copied as they are (each
+    source opened once), image frames wrapped in a page."""
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter()
-    for part in parts:
-        writer.add_page(PdfReader(io.BytesIO(part)).pages[0])
+    writer, readers = PdfWriter(), {}
+    for source, kind, number in pages:
+        if kind == "pdf":
+            if source not in readers:
+                readers[source] = PdfReader(source)
+            writer.add_page(readers[source].pages[number - 1])
+        else:
+            writer.add_page(PdfReader(io.BytesIO(page_as_pdf(source, kind, number))).pages[0])
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

@@ -73,6 +73,13 @@ class Context:
     def refresh(self) -> None:
         self.current = self.ledger.latest_documents(self.round_cfg.id)
 
+    def current_document(self, ags: str) -> DocumentRecord | None:
+        """The newest version for a municipality, read now (a render may have run beside us)."""
+        row = self.ledger.connection.execute(
+            "SELECT doc_id FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",
+            (self.round_cfg.id, ags)).fetchone()
+        return self.ledger.document(row["doc_id"]) if row else None
+
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.ledger.document(doc_id)
 

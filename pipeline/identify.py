@@ -69,7 +69,7 @@ def analyse(path: Path, context: Context) -> Analysis:
             rendered = (context.out / record.path).read_bytes()
             result = check_digital_signature(data, rendered, context.settings.trust_roots)
             analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
-                                        "signers": result.signers}
+                                        "signers": result.signers, "code": result.code}
     return analysis
 
 

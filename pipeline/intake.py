@@ -253,9 +253,10 @@ def _embedded_scan(page, width_pt: float, height_pt: float, limits: Limits):
     try:
         if image.get_filters() == ["DCTDecode"]:
             picture = Image.open(io.BytesIO(bytes(image.get_data(decode_simple=False))))
-            # JPEG decodes at 1/2, 1/4, 1/8 size almost for free: aim for ~150 dpi.
+            # JPEG decodes at 1/2, 1/4, 1/8 size almost for free: aim for ~100 dpi (a 2 cm QR code is then
+            # ~80 px, enough for zxing); _identify goes back to full size if the code is not found.
             dpi = pixel_width / (width_pt / 72)
-            scale = max(1, int(dpi // 150))
+            scale = max(1, int(dpi // 100))
             picture.draft("L", (pixel_width // scale, pixel_height // scale))
             return _upright(picture.convert("L"), page, image)
         bitmap = image.get_bitmap(render=False)

@@ -89,7 +89,6 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
         if cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (claimed.sha256,)).fetchone():
             result.outcome, result.reason = "duplicate", "another check-in recorded the same file a moment ago"
             return result
-        context.refresh()
         if analysis.refused:
             result.outcome, result.reason = "refused", analysis.refused
         elif not analysis.findings:
@@ -162,7 +161,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     event = {"round_id": round_id, "ags": record_.ags, "file_sha256": claimed.sha256}
     details = {"upload": claimed.original_name, "pages": pages}
 
-    current = context.current.get(record_.ags)
+    current = context.current_document(record_.ags)
     if current is not None and current.doc_id != doc_id:
         current_id = current.doc_id
         state, _ = _state_of(cursor, current_id)
@@ -173,7 +172,8 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
             return DocumentOutcome(current_id, record_.ags, name, None, reason + " (already verified, unchanged)",
                                    pages)
         Ledger.add_event(cursor, kind="checkin", doc_id=current_id, state="rejected", reason=reason,
-                         details={**details, "returned_doc_id": doc_id}, **event)
+                         details={**details, "returned_doc_id": doc_id, "code": "old_version",
+                                  "old_version": record_.version, "version": current.version}, **event)
         return DocumentOutcome(current_id, record_.ags, name, "rejected", reason, pages)
 
     state, _ = _state_of(cursor, doc_id)
@@ -190,7 +190,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         if new_state == "verified":
             archive.write_durable(_signed_path(context, record_), claimed.path.read_bytes())
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
-                         details={**details, "digital": digital}, **event)
+                         details={**details, "digital": digital, "code": digital.get("code", "")}, **event)
         return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
 
     rows = cursor.execute("SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, u.stored_path, "
@@ -200,24 +200,29 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
     signature_page = record_.geometry["signature_box"]["page"]
     inks = [row["ink"] for row in rows if row["page"] == signature_page]
+    details["missing"] = missing
+    details["signature_page"] = signature_page
     if missing:
-        new_state = "incomplete"
+        new_state, code = "incomplete", "pages_missing"
         reason = f"page {', '.join(map(str, missing))} of {record_.pages} not received yet"
-        if signature_page not in missing and "signed" not in inks:
-            new_state, reason = "rejected", (f"not signed: the signature box on page {signature_page} is empty; "
-                                              f"page {', '.join(map(str, missing))} also missing")
+        if signature_page not in missing and inks and all(ink == "blank" for ink in inks):
+            new_state, code = "rejected", "unsigned"
+            reason = (f"not signed: the signature box on page {signature_page} is empty; "
+                      f"page {', '.join(map(str, missing))} also missing")
     elif "signed" in inks:
-        new_state, reason = "verified", f"signed (signature box on page {signature_page} holds ink)"
+        new_state, code = "verified", "signed"
+        reason = f"signed (signature box on page {signature_page} holds ink)"
         write_signed(context, record_, rows, signature_page)
     elif "ambiguous" in inks:
         notes = [json.loads(row["details"]).get("ink", {}).get("note", "") for row in rows
                  if row["page"] == signature_page and row["ink"] == "ambiguous"]
-        new_state, reason = "needs_review", f"unclear whether signed: {notes[-1] or 'little ink in the box'}"
+        new_state, code = "needs_review", "ambiguous"
+        reason = f"unclear whether signed: {notes[-1] or 'little ink in the box'}"
     else:
-        new_state = "rejected"
+        new_state, code = "rejected", "unsigned"
         reason = f"not signed: the signature box on page {signature_page} is empty"
-    Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason, details=details,
-                     **event)
+    Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
+                     details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
 
 
@@ -235,13 +240,13 @@ def write_signed(context: Context, record_: DocumentRecord, rows, signature_page
         if earlier is not None and earlier["ink"] == "signed" and row["ink"] != "signed":
             continue
         chosen[row["page"]] = row
-    parts = []
+    pages = []
     for number in sorted(chosen):
         row = chosen[number]
         kind = json.loads(row["upload_details"] or "{}").get("kind", "pdf")
-        parts.append(archive.page_as_pdf(context.out / row["stored_path"], kind, row["source_page"]))
+        pages.append((context.out / row["stored_path"], kind, row["source_page"]))
     path = _signed_path(context, record_)
-    archive.write_durable(path, archive.assemble_pdf(parts))
+    archive.write_durable(path, archive.assemble_pages(pages))
     return path
 
 

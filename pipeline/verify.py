@@ -183,6 +183,7 @@ class DigitalResult:
     verdict: str                 # verified, needs_review, rejected
     reason: str = ""
     signers: list[dict] = field(default_factory=list)
+    code: str = ""               # for the German reminder text (german.reason_in_german)
 
 
 def load_trust_roots(paths: list[Path]) -> list:
@@ -228,39 +229,46 @@ def check_digital_signature(upload_bytes: bytes, rendered_pdf: bytes, trust_root
 
     if not upload_bytes.startswith(rendered_pdf):
         return DigitalResult("rejected", "the digitally signed file is not our document as sent: its content was "
-                                         "changed before signing (sign our PDF itself, without re-saving it)")
+                                         "changed before signing (sign our PDF itself, without re-saving it)",
+                             code="digital_not_ours")
     try:
         reader = PdfFileReader(io.BytesIO(upload_bytes), strict=False)
         signatures = reader.embedded_signatures
     except Exception as exc:
-        return DigitalResult("rejected", f"the digital signature cannot be read ({exc.__class__.__name__})")
+        return DigitalResult("rejected", f"the digital signature cannot be read ({exc.__class__.__name__})",
+                             code="digital_invalid")
     if not signatures:
-        return DigitalResult("rejected", "the file has a signature field but no signature")
+        return DigitalResult("rejected", "the file has a signature field but no signature", code="digital_invalid")
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False) if trust_roots else None
     # Municipal signing certificates are not always marked for non-repudiation: accept digital signature too.
     usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
-    result = DigitalResult("verified")
+    result = DigitalResult("verified", code="digitally_signed")
     for signature in signatures:
         try:
             status = validate_pdf_signature(signature, signer_validation_context=context or ValidationContext(
                 trust_roots=[], allow_fetching=False), key_usage_settings=usage)
         except SignatureValidationError as exc:
-            return DigitalResult("rejected", f"the digital signature is not valid ({exc})")
+            return DigitalResult("rejected", f"the digital signature is not valid ({exc})", code="digital_invalid")
         except Exception as exc:  # a malformed signature container
-            return DigitalResult("rejected", f"the digital signature cannot be checked ({exc.__class__.__name__})")
+            return DigitalResult("rejected", f"the digital signature cannot be checked ({exc.__class__.__name__})",
+                                 code="digital_invalid")
         signer = _signer_name(status.signing_cert)
         signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else None
         result.signers.append({"signer": signer, "signed_at": signed_at, "field": signature.field_name,
                                "trusted": bool(status.trusted), "coverage": status.coverage.name})
         if not (status.intact and status.valid):
             return DigitalResult("rejected", "the digital signature does not match the file (the file was changed "
-                                             "after signing, or the signature is broken)", result.signers)
+                                             "after signing, or the signature is broken)", result.signers,
+                                 code="digital_invalid")
         if status.coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
-            return DigitalResult("rejected", "the digital signature covers only part of the file", result.signers)
+            return DigitalResult("rejected", "the digital signature covers only part of the file", result.signers,
+                                 code="digital_partial")
         level = status.modification_level
         if level is not None and level.name not in ("NONE", "LTA_UPDATES", "FORM_FILLING"):
-            return DigitalResult("rejected", "the document was changed after it was signed", result.signers)
+            return DigitalResult("rejected", "the document was changed after it was signed", result.signers,
+                                 code="digital_modified")
         if not status.trusted and result.verdict == "verified":
             why = "no trusted certificates are configured" if not trust_roots else "its certificate is not trusted"
             result.verdict, result.reason = "needs_review", f"digitally signed by {signer}, but {why}"
+            result.code = "digital_untrusted"
     return result
