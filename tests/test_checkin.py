@@ -318,3 +318,48 @@ def test_events_record_upload_hash_pages_and_who(fresh_round, runner):
     assert event["file_sha256"] == upload["sha256"] and event["actor"]
     assert json.loads(event["details"])["pages"] == [1, 2]
     assert upload["stored_path"] == f"{ROUND}/received/{upload['sha256']}.pdf"
+
+
+def test_a_tiny_mark_in_the_box_needs_review_not_verified(fresh_round, runner):
+    from PIL import ImageDraw
+
+    record = documents(fresh_round)[0]
+    dpi = 200
+    pages = scans.print_pages(pdf_of(fresh_round, record), dpi)
+    left, bottom, right, top = record.geometry["signature_box"]["box"]
+    x, y = (left + right) / 2 / 72 * dpi, pages[1].height - (bottom + top) / 2 / 72 * dpi
+    radius = 1.15 / 25.4 * dpi  # a dot of 2.3 mm: more than dust, far less than a signature
+    ImageDraw.Draw(pages[1]).ellipse((x - radius, y - radius, x + radius, y + radius), fill=20)
+    scans.to_pdf(pages, inbox(fresh_round) / "punkt.pdf", dpi=dpi)
+    result = run(runner, fresh_round)
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "needs_review" and "unclear whether signed" in reason, (state, reason, result.output)
+    assert result.exit_code == 1
+
+
+def test_ink_verdicts_from_box_images():
+    """measure_ink on synthetic boxes: blank, a stroke, a little ink, and a box whose line is missing."""
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.verify import SAMPLE_DPI, measure_ink
+
+    box = [0.0, 100.0, 200.0, 168.0]          # 70 × 24 mm in PDF points
+    region = [4.25, 88.66, 195.75, 162.33]    # as verify._region makes it
+    width, height = round((region[2] - region[0]) / 72 * SAMPLE_DPI), round((region[3] - region[1]) / 72 * SAMPLE_DPI)
+    line_row = round((region[3] - box[1]) / (region[3] - region[1]) * height)
+
+    def image(ink_rows: int = 0, ink_columns: int = 100, line: bool = True) -> Image.Image:
+        pixels = np.full((height, width), 245, dtype=np.uint8)
+        if line:
+            pixels[line_row, :] = 0
+        pixels[40: 40 + ink_rows, 50: 50 + ink_columns] = 10
+        return Image.fromarray(pixels)
+
+    blank = image()
+    assert measure_ink(image(), blank, region, box).verdict == "blank"
+    assert measure_ink(image(ink_rows=12), blank, region, box).verdict == "signed"
+    assert measure_ink(image(ink_rows=3, ink_columns=60), blank, region, box).verdict == "ambiguous"
+    assert measure_ink(image(ink_rows=12, line=False), blank, region, box).verdict == "ambiguous"
+    # A band across most of the box is a printed line (a form's rule), not handwriting:
+    assert measure_ink(image(ink_rows=1, ink_columns=width - 60), blank, region, box).verdict == "blank"
