@@ -123,6 +123,15 @@ def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_
     return refreshed
 
 
+def selected_entries(ledger: Ledger, round_cfg: RoundConfig, signatories: list[Signatory] | None,
+                     only: list[str]) -> list[Entry]:
+    """The current documents, with addresses refreshed from `signatories` if given, limited to `only`."""
+    entries = current_entries(ledger, round_cfg.id)
+    if signatories is not None:
+        entries = refresh_addresses(entries, signatories, round_cfg)
+    return select_only(entries, only) if only else entries
+
+
 def normalise_ags(value: str) -> str:
     """An AGS as typed: Excel and people drop the leading zero of NRW keys ("5711000" -> "05711000")."""
     value = value.strip()
@@ -301,13 +310,9 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     if copies < 1:
         raise InvalidInputError("--copies must be at least 1")
     out = Path(out)
-    with Ledger.open(out) as ledger:
-        entries = current_entries(ledger, round_cfg.id)
-    if signatories is not None:
-        entries = refresh_addresses(entries, signatories, round_cfg)
     only = list(only)
-    if only:
-        entries = select_only(entries, only)
+    with Ledger.open(out) as ledger:
+        entries = selected_entries(ledger, round_cfg, signatories, only)
     planned = plan_groups(entries, group_by, sort, group)
     partial = bool(only) or group is not None
     no_address: list[tuple[Entry, list[str]]] = []
@@ -386,12 +391,7 @@ def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None,
     at = now_iso() if date == current_day else f"{date.isoformat()}T00:00:00+00:00"
     summary = MarkSentSummary(date, [], [], [])
     with Ledger.open(out) as ledger:
-        entries = current_entries(ledger, round_cfg.id)
-        if signatories is not None:
-            entries = refresh_addresses(entries, signatories, round_cfg)
-        only = list(only)
-        if only:
-            entries = select_only(entries, only)
+        entries = selected_entries(ledger, round_cfg, signatories, list(only))
         if ags is not None:
             wanted = set(ags)
             entries = [entry for entry in entries if entry.signatory.ags in wanted]

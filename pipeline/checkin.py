@@ -103,35 +103,34 @@ def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
             "SELECT original_name, received_at, stored_path FROM uploads WHERE sha256 = ?",
             (claimed.sha256,)).fetchone()
         if known is not None:
-            if claimed.path.parent != received:
-                archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16],
-                                                         _suffix(claimed)))
-            reason = (f"the same file was already checked in as '{known['original_name']}' on "
-                      f"{known['received_at'][:10]}; nothing changed (kept as {claimed.path.relative_to(out)})")
-            with context.ledger.transaction() as cursor:
-                Ledger.add_event(cursor, round_id=round_id, kind="upload_repeat", file_sha256=claimed.sha256,
-                                 reason=reason, details={"upload": claimed.original_name,
-                                                         "stored": claimed.path.relative_to(out).as_posix()})
-            claimed.release()
-            return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
+            return _set_aside(context, claimed, f"the same file was already checked in as "
+                                                f"'{known['original_name']}' on {known['received_at'][:10]}")
         target = received / f"{claimed.sha256}{_suffix(claimed)}"
         if target.exists():
             # The same bytes are already in received/: earlier in this run, in a parallel run, or left by an
-            # interrupted one (reconcile finishes that). This copy is kept aside and changes nothing.
-            archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16], _suffix(claimed)))
-            reason = (f"the same file is already being checked in ({target.relative_to(out)}); nothing changed "
-                      f"(kept as {claimed.path.relative_to(out)})")
-            with context.ledger.transaction() as cursor:
-                Ledger.add_event(cursor, round_id=round_id, kind="upload_repeat", file_sha256=claimed.sha256,
-                                 reason=reason, details={"upload": claimed.original_name,
-                                                         "stored": claimed.path.relative_to(out).as_posix()})
-            claimed.release()
-            return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
+            # interrupted one (reconcile finishes that).
+            return _set_aside(context, claimed, f"the same file is already being checked in "
+                                                f"({target.relative_to(out)})")
         archive.store(claimed, target)
         return claimed
     except BaseException:
         claimed.release()
         raise
+
+
+def _set_aside(context: Context, claimed: archive.Claim, why: str) -> UploadResult:
+    """Bytes we already have: keep this copy in received/duplicates/, note it, change nothing else."""
+    out = context.out
+    received = archive.received_dir(out, context.round_cfg.id)
+    if claimed.path.parent != received:
+        archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16], _suffix(claimed)))
+    reason = f"{why}; nothing changed (kept as {claimed.path.relative_to(out)})"
+    with context.ledger.transaction() as cursor:
+        Ledger.add_event(cursor, round_id=context.round_cfg.id, kind="upload_repeat", file_sha256=claimed.sha256,
+                         reason=reason, details={"upload": claimed.original_name,
+                                                 "stored": claimed.path.relative_to(out).as_posix()})
+    claimed.release()
+    return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
 
 
 def check_in_file(path: Path, context: Context) -> UploadResult | None:

@@ -60,15 +60,25 @@ def base_layout(pdf: bytes, signer_block: dict, signature_box: dict) -> BaseLayo
     return BaseLayout(pdf, reader, forms, signer_block, signature_box)
 
 
+QR_MASK = 0  # fixed: see make_qr
+
+
+def make_qr(payload: str):
+    """The page's QR code (error level Q, so a quarter of it may be stained or torn). The mask pattern is
+    fixed instead of chosen by segno's penalty scoring, which costs 5 ms per code (10 ms of a document's
+    ~35): any mask is valid QR and decodes the same; the check-in tests decode every page at 150 dpi."""
+    import segno
+
+    return segno.make(payload, error="q", micro=False, mask=QR_MASK)
+
+
 def qr_operators(payload: str, box: list[float]) -> bytes:
     """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules.
 
     The same code segno draws as SVG in the single-pass rendering (error level Q), drawn here without
     WeasyPrint parsing and re-serialising an SVG path of several hundred segments per page.
     """
-    import segno
-
-    code = segno.make(payload, error="q", micro=False)
+    code = make_qr(payload)
     rows = [list(row) for row in code.matrix]
     size = len(rows)
     left, bottom, right, top = box

@@ -246,10 +246,10 @@ def fingerprint(fields: dict, templates_sha: str) -> str:
 
 
 def qr_svg(payload: str) -> str:
-    import segno
-
     # Error level Q survives a stamp or a signature stroke across the code; omitsize lets CSS set 20 mm.
-    return segno.make(payload, error="q", micro=False).svg_inline(border=0, omitsize=True)
+    from .compose import make_qr
+
+    return make_qr(payload).svg_inline(border=0, omitsize=True)
 
 
 def document_context(signatory: Signatory, round_cfg: RoundConfig, doc_id: str, with_qr_svg: bool = True) -> dict:
