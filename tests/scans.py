@@ -73,14 +73,15 @@ def noise(image: Image.Image, amount: int = 18, seed: int = 2) -> Image.Image:
     return Image.blend(pixels, Image.effect_noise(image.size, amount).convert("L"), 0.08)
 
 
-def photograph(image: Image.Image, seed: int = 3) -> Image.Image:
-    """A phone photo: perspective, a little rotation, uneven light, some blur; RGB."""
+def photograph(image: Image.Image, seed: int = 3, perspective: float = 0.035) -> Image.Image:
+    """A phone photo: perspective (each corner moved by up to `perspective` of the frame), uneven light,
+    some blur; RGB."""
     rng = random.Random(seed)
     width, height = image.size
-    canvas = Image.new("L", (int(width * 1.15), int(height * 1.12)), 120)
-    canvas.paste(image, (int(width * 0.07), int(height * 0.05)))
+    canvas = Image.new("L", (int(width * 1.2), int(height * 1.15)), 120)
+    canvas.paste(image, (int(width * 0.1), int(height * 0.07)))
     w, h = canvas.size
-    jitter = [rng.uniform(0.0, 0.035) for _ in range(8)]
+    jitter = [rng.uniform(0.0, perspective) for _ in range(8)]
     quad = (jitter[0] * w, jitter[1] * h, jitter[2] * w, h - jitter[3] * h,
             w - jitter[4] * w, h - jitter[5] * h, w - jitter[6] * w, jitter[7] * h)
     warped = canvas.transform((w, h), Image.Transform.QUAD, quad, resample=Image.Resampling.BICUBIC, fillcolor=90)
