@@ -17,8 +17,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import write_bytes_atomic
-
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
 # Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
 SKIPPED_NAMES = ("~$", ".~lock.", "._")
@@ -222,7 +220,3 @@ def assemble_pages(pages: list[tuple[Path, str, int]]) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-
-
-def write_durable(path: Path, data: bytes) -> None:
-    write_bytes_atomic(path, data, durable=True)

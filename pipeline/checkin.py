@@ -68,10 +68,6 @@ class Context:
     def __init__(self, round_cfg: RoundConfig, out: Path, ledger: Ledger, settings: Settings):
         self.round_cfg, self.out, self.ledger, self.settings = round_cfg, Path(out), ledger, settings
         self.secret = load_secret(out)
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.current = self.ledger.latest_documents(self.round_cfg.id)
 
     def current_document(self, ags: str) -> DocumentRecord | None:
         """The newest version for a municipality, read now (a render may have run beside us)."""
@@ -280,10 +276,7 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
             state = "verified" if accept else "rejected"
             text = reason.strip() or "accepted by hand after review"
             if accept:
-                rows = cursor.execute(
-                    "SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, u.stored_path, "
-                    "u.details AS upload_details FROM pages p JOIN uploads u ON u.sha256 = p.upload_sha256 "
-                    "WHERE p.doc_id = ? ORDER BY p.id", (record_.doc_id,)).fetchall()
+                rows = ledger.received_pages(record_.doc_id)
                 if {row["page"] for row in rows} >= set(range(1, record_.pages + 1)):
                     write_signed(context, record_, rows, record_.geometry["signature_box"]["page"])
             Ledger.add_event(cursor, round_id=round_cfg.id, kind="decision", ags=record_.ags, doc_id=record_.doc_id,

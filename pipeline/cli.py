@@ -360,13 +360,13 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
         raise InvalidInputError(f"{missing[0]}: not found (the inbox is set by --inbox or [checkin] inbox)")
     from .archive import inbox_files
 
-    total = len(inbox_files(targets))
-    with progress_bar(total, quiet, "checking in") as bar:
+    uploads = inbox_files(targets)  # listed once: the bar's total, and what check_in reads
+    with progress_bar(len(uploads), quiet, "checking in") as bar:
         def print_result(result) -> None:
             for line in result.lines():  # through the bar, so a line never lands in the middle of it
                 bar.write(line, file=sys.stdout)
 
-        summary = check_in(targets, round_cfg, out, settings, progress=bar.update, on_result=print_result,
+        summary = check_in(uploads, round_cfg, out, settings, progress=bar.update, on_result=print_result,
                            workers=workers)
     states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
     click.echo(f"Checked in {len(summary.results)} upload(s): {summary.count('matched')} with our documents, "

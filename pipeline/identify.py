@@ -40,7 +40,6 @@ class Analysis:
     digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict
 
 
-
 def analyse(path: Path, context: Context) -> Analysis:
     from .verify import check_digital_signature
 

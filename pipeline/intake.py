@@ -118,7 +118,7 @@ def open_upload(path: Path, limits: Limits) -> Upload:
         pdf = _open_pdf(path)
         try:
             count = len(pdf)
-            signed = _has_signature_fields(pdf, path)
+            signed = _has_signatures(pdf)
         finally:
             pdf.close()
     else:
@@ -131,7 +131,7 @@ def open_upload(path: Path, limits: Limits) -> Upload:
     return Upload(path=path, kind=kind, page_count=count, signed_pdf=signed)
 
 
-def read_pages(upload: Upload, limits: Limits, expected_corner: bool = True) -> Iterator[SourcePage]:
+def read_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
     """Each page with the codes found on it, one at a time (memory stays flat for long stacks)."""
     started = time.monotonic()
     pages = _pdf_pages(upload, limits) if upload.kind == "pdf" else _image_pages(upload, limits)
@@ -156,11 +156,11 @@ def _open_pdf(path: Path):
         raise Refused("the PDF is damaged and cannot be opened") from exc
 
 
-def _has_signature_fields(pdf, path: Path) -> bool:
-    """Whether the PDF carries a digital signature (a /Sig field): checked cheaply in the raw bytes."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    return b"/ByteRange" in data and b"/Sig" in data
+def _has_signatures(pdf) -> bool:
+    """Whether the PDF carries a digital signature (PDFium counts the signature dictionaries)."""
+    import pypdfium2.raw as pdfium_c
+
+    return pdfium_c.FPDF_GetSignatureCount(pdf.raw) > 0
 
 
 def _pdf_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
@@ -258,18 +258,11 @@ def _embedded_scan(page, width_pt: float, height_pt: float, limits: Limits):
             dpi = pixel_width / (width_pt / 72)
             scale = max(1, int(dpi // 100))
             picture.draft("L", (pixel_width // scale, pixel_height // scale))
-            return _upright(picture.convert("L"), page, image)
+            return picture.convert("L")
         bitmap = image.get_bitmap(render=False)
-        return _upright(bitmap.to_pil().convert("L"), page, image)
+        return bitmap.to_pil().convert("L")
     except Exception:  # an image pdfium cannot decode alone (odd colour space): render the page
         return None
-
-
-def _upright(picture, page, image_object):
-    """Undo the page's /Rotate and a mirrored/rotated image matrix only as far as QR decoding needs:
-    zxing finds codes in any orientation, and the corners it reports carry the orientation, so
-    nothing is rotated here. Kept as one place to change if that ever stops being true."""
-    return picture
 
 
 def _render(page, dpi: int):
@@ -324,19 +317,19 @@ def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
 def _identify(result: SourcePage, image, rerender) -> None:
     """Find our QR codes: expected corner, whole page, then higher resolution; or say why not."""
     result.image = image
-    for how, finder in (("qr-corner", _codes_in_corner), ("qr-page", _codes_on_page)):
+    # The image is used as stored, however the page rotates it: zxing finds codes in any orientation and
+    # reports corners that carry it, which is all the signature-box mapping needs.
+    for how, finder in (("qr-corner", _codes_in_corner), ("qr-page", _decode)):
         codes = finder(image)
         if codes:
             result.codes, result.how = codes, how
             return
     if rerender is not None:
         hires = rerender()
-        codes = _codes_on_page(hires)
+        codes = _decode(hires)
         if codes:
             result.image, result.codes, result.how = hires, codes, "qr-hires"
             return
-    elif max(image.size) > 2400:
-        pass  # a photo is already decoded at full size by _codes_on_page
     if result.text_ids:
         result.how = "text"
         return
@@ -353,10 +346,6 @@ def _codes_in_corner(image) -> list[Code]:
     left, top = int(width * 0.62), int(height * 0.78)
     corner = image.crop((left, top, width, height))
     return [Code(code.text, [(x + left, y + top) for x, y in code.corners]) for code in _decode(corner)]
-
-
-def _codes_on_page(image) -> list[Code]:
-    return _decode(image)
 
 
 def _decode(image) -> list[Code]:

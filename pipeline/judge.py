@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import archive
-from .fileio import slugify, write_text_atomic
+from .fileio import slugify, write_bytes_atomic, write_text_atomic
 from .identify import Analysis, Finding
-from .ledger import DocumentRecord, Ledger
+from .ledger import DocumentRecord, Ledger, now_iso
 
 if TYPE_CHECKING:
     from .checkin import Context
@@ -38,13 +38,14 @@ class DocumentOutcome:
 class UploadResult:
     name: str
     sha256: str
-    outcome: str            # matched, unmatched, refused, duplicate, taken (by another process)
+    outcome: str            # matched, unmatched, refused, duplicate
     reason: str = ""
     documents: list[DocumentOutcome] = field(default_factory=list)
     stored: str = ""
+    unmatched_pages: int = 0  # pages of a matched upload that belong to no document
 
     def lines(self) -> list[str]:
-        if self.outcome in ("refused", "unmatched", "duplicate", "taken") and not self.documents:
+        if self.outcome in ("refused", "unmatched", "duplicate") and not self.documents:
             return [f"{self.name}: {self.outcome.upper()}: {self.reason}"]
         lines = [f"{self.name}:" + (f" ({self.reason})" if self.reason else "")]
         for doc in self.documents:
@@ -56,8 +57,8 @@ class UploadResult:
 
     @property
     def needs_attention(self) -> bool:
-        return self.outcome in ("refused", "unmatched") or any(
-            doc.state in PROBLEM_STATES for doc in self.documents) or "match no document" in self.reason
+        return self.outcome in ("refused", "unmatched") or self.unmatched_pages > 0 or any(
+            doc.state in PROBLEM_STATES for doc in self.documents)
 
 
 @dataclass
@@ -97,7 +98,7 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                 f"page {number}: {why}" for number, why in analysis.unmatched[:5])) if analysis.unmatched \
                 else "only blank pages"
         else:
-            result.outcome = "matched"
+            result.outcome, result.unmatched_pages = "matched", len(analysis.unmatched)
             if analysis.unmatched:
                 result.reason = f"{len(analysis.unmatched)} page(s) match no document, kept in out/unmatched/"
         details = {"kind": analysis.kind, "pages": analysis.page_count, "blank_pages": analysis.blank,
@@ -105,7 +106,7 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                                  for n, why in analysis.unmatched],
                    "found": [{"page": f.source_page, "doc_id": f.doc_id, "doc_page": f.page, "how": f.how}
                              for f in analysis.findings]}
-        at = _now()
+        at = now_iso()
         cursor.execute("INSERT INTO uploads (sha256, round, original_name, stored_path, size, received_at, outcome, "
                        "reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (claimed.sha256, round_id, claimed.original_name, stored, claimed.size, at, result.outcome,
@@ -140,16 +141,10 @@ def _best_per_page(findings: list[Finding]) -> list[Finding]:
     return list(best.values())
 
 
-def _now() -> str:
-    from .ledger import now_iso
-
-    return now_iso()
-
-
-def _state_of(cursor, doc_id: str) -> tuple[str | None, str | None]:
-    row = cursor.execute("SELECT state, reason FROM events WHERE doc_id = ? AND state IS NOT NULL "
-                         "ORDER BY id DESC LIMIT 1", (doc_id,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+def _state_of(context: Context, doc_id: str) -> str | None:
+    """Read inside the recording transaction (same connection), so a parallel run's verdict is seen."""
+    row = context.ledger.state_event(doc_id)
+    return row["state"] if row else None
 
 
 def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis, doc_id: str,
@@ -164,7 +159,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     current = context.current_document(record_.ags)
     if current is not None and current.doc_id != doc_id:
         current_id = current.doc_id
-        state, _ = _state_of(cursor, current_id)
+        state = _state_of(context, current_id)
         reason = (f"an old version (V{record_.version}) was returned; version V{current.version} replaces it "
                   f"(the printed text changed): the municipality must sign V{current.version}")
         if state == "verified":
@@ -176,7 +171,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
                                   "old_version": record_.version, "version": current.version}, **event)
         return DocumentOutcome(current_id, record_.ags, name, "rejected", reason, pages)
 
-    state, _ = _state_of(cursor, doc_id)
+    state = _state_of(context, doc_id)
     if state == "verified":
         reason = ("a second, different copy of a document already verified: kept in received/, "
                   "the verified copy stays")
@@ -188,14 +183,12 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         new_state = digital["verdict"]
         reason = digital["reason"] or "digitally signed by " + ", ".join(s["signer"] for s in digital["signers"])
         if new_state == "verified":
-            archive.write_durable(_signed_path(context, record_), claimed.path.read_bytes())
+            write_bytes_atomic(_signed_path(context, record_), claimed.path.read_bytes())
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                          details={**details, "digital": digital, "code": digital.get("code", "")}, **event)
         return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
 
-    rows = cursor.execute("SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, u.stored_path, "
-                          "u.details AS upload_details FROM pages p JOIN uploads u ON u.sha256 = p.upload_sha256 "
-                          "WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
+    rows = context.ledger.received_pages(doc_id)
     have = {row["page"] for row in rows}
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
     signature_page = record_.geometry["signature_box"]["page"]
@@ -246,7 +239,7 @@ def write_signed(context: Context, record_: DocumentRecord, rows, signature_page
         kind = json.loads(row["upload_details"] or "{}").get("kind", "pdf")
         pages.append((context.out / row["stored_path"], kind, row["source_page"]))
     path = _signed_path(context, record_)
-    archive.write_durable(path, archive.assemble_pages(pages))
+    write_bytes_atomic(path, archive.assemble_pages(pages))
     return path
 
 
@@ -261,7 +254,7 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
         stem = f"{claimed.sha256[:16]}-page{number:03d}"
         try:
             data = archive.page_as_pdf(claimed.path, analysis.kind, number)
-            archive.write_durable(directory / f"{stem}.pdf", data)
+            write_bytes_atomic(directory / f"{stem}.pdf", data)
             written[number] = f"unmatched/{stem}.pdf"
         except Exception:  # a page we cannot even copy: the note still says where the whole upload is
             written[number] = ""

@@ -232,6 +232,18 @@ class Ledger:
         return self.connection.execute(
             "SELECT * FROM document_status WHERE round = ? ORDER BY ags, version", (round_id,)).fetchall()
 
+    def state_event(self, doc_id: str) -> sqlite3.Row | None:
+        """The newest event that set this document's state (its state, reason, details)."""
+        return self.connection.execute("SELECT * FROM events WHERE doc_id = ? AND state IS NOT NULL "
+                                       "ORDER BY id DESC LIMIT 1", (doc_id,)).fetchone()
+
+    def received_pages(self, doc_id: str) -> list[sqlite3.Row]:
+        """Every page of a document received so far, oldest first, with where its upload is stored."""
+        return self.connection.execute(
+            "SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, u.stored_path, "
+            "u.details AS upload_details FROM pages p JOIN uploads u ON u.sha256 = p.upload_sha256 "
+            "WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
+
     def pages_received(self, round_id: str) -> dict[str, list[int]]:
         """Per document id, the distinct page numbers that have arrived so far (over all uploads)."""
         rows = self.connection.execute(

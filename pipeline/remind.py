@@ -230,8 +230,7 @@ def latest_outcomes(out: Path, doc_ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     with Ledger.open(out) as ledger:
         for doc_id in doc_ids:
-            row = ledger.connection.execute("SELECT details FROM events WHERE doc_id = ? AND state IS NOT NULL "
-                                            "ORDER BY id DESC LIMIT 1", (doc_id,)).fetchone()
+            row = ledger.state_event(doc_id)
             if row and row["details"]:
                 found[doc_id] = json.loads(row["details"])
     return found

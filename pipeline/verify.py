@@ -47,18 +47,6 @@ class InkReading:
 # --- wet ink --------------------------------------------------------------------------------------
 
 
-def page_transform(corners: list[tuple[float, float]], qr_box: list[float]) -> np.ndarray:
-    """Affine map from PDF points to image pixels, fitted to the QR symbol's four corners.
-
-    Affine rather than projective: four corners of a 2 cm square pin down a perspective poorly, and a
-    least-squares affine fit extrapolates to the signature box far more steadily. What the fit still gets
-    wrong (a photo's perspective, curled paper) is corrected by aligning on the printed text (`_measure`).
-    """
-    left, bottom, right, top = qr_box
-    source = np.array([(left, top), (right, top), (right, bottom), (left, bottom)], dtype=float)
-    return _fit(source, np.array(corners, dtype=float))
-
-
 def _apply(transform: np.ndarray, x: float, y: float) -> tuple[float, float]:
     px = transform @ np.array([x, y, 1.0])
     return float(px[0]), float(px[1])
@@ -285,7 +273,13 @@ def _fit(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def signature_ink(image, corners, geometry: dict, page_number: int, reference_pdf: Path) -> InkReading:
-    """Ink in the municipality's signature box of one page image whose QR corners are known."""
+    """Ink in the municipality's signature box of one page image whose QR corners are known.
+
+    The map from PDF points to image pixels is an affine fit to the QR symbol's four corners: four corners
+    of a 2 cm square pin down a perspective poorly, and an affine fit extrapolates to the box far more
+    steadily. What it still gets wrong (a photo's perspective, curled paper) `_measure` corrects by
+    aligning on the printed text.
+    """
     qr_box = geometry["qr"].get(str(page_number))
     if qr_box is None:
         return InkReading("ambiguous", 0.0, "no QR position recorded for this page")

@@ -393,3 +393,36 @@ def test_ink_verdicts_from_box_images():
     # A window that shows something else (a warped photo, a foreign page): never trusted as signed.
     other = np.roll(page, 100, axis=1)[::-1]
     assert measure_ink(scan(ink=(12, 150), content=other), blank, box).verdict == "ambiguous"
+
+
+def test_command_line_mistakes_are_refused_with_a_message(fresh_round, runner, tmp_path):
+    missing = run(runner, fresh_round, "--inbox", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "nowhere: not found" in missing.output
+    both = run(runner, fresh_round, "--accept", "X", "--reject", "Y", "--reason", "r")
+    assert both.exit_code == 2 and "either --accept or --reject" in both.output
+    bad_root = tmp_path / "root.pem"
+    bad_root.write_text("not a certificate")
+    inbox(fresh_round)
+    refused = run(runner, fresh_round, "--trust-root", str(bad_root))
+    assert refused.exit_code == 2 and "root.pem: not an X.509 certificate" in refused.output
+    empty = tmp_path / "empty-out"
+    never_rendered = runner.invoke(cli, ["checkin", "--out", str(empty), "--round", str(fresh_round / "round.toml"),
+                                         "--inbox", str(inbox(fresh_round))])
+    assert never_rendered.exit_code == 2 and "run `engagiert render` first" in never_rendered.output
+
+
+def test_a_foreign_page_inside_a_good_scan_is_kept_aside_and_needs_attention(fresh_round, runner):
+    from PIL import ImageDraw, ImageFont
+
+    record = documents(fresh_round)[0]
+    foreign = scans.blank_page(150)
+    draw, font = ImageDraw.Draw(foreign), ImageFont.load_default(size=30)
+    for line in range(30):
+        draw.text((100, 100 + line * 50), f"Anlage {line}: fremdes Blatt im Stapel", fill=0, font=font)
+    pages = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=150)
+    scans.to_pdf([pages[0], foreign, pages[1]], inbox(fresh_round) / "mit-anlage.pdf", dpi=150)
+    result = run(runner, fresh_round)
+    assert result.exit_code == 1, result.output
+    assert states(fresh_round)[record.doc_id][0] == "verified"
+    assert "1 page(s) match no document" in result.output
+    assert len(list((fresh_round / "out" / "unmatched").glob("*-page002.pdf"))) == 1
