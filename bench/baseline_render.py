@@ -29,7 +29,7 @@ def main() -> None:
     css = (TEMPLATES_DIR / "style.css").read_text()
     for signatory in signatories:
         doc_id = str(docid.make_doc_id(secret, round_cfg.id, signatory.ags, 1))
-        html = template.render(doc={**document_context(signatory, round_cfg, doc_id), "mode": "full"})
+        html = template.render(docs=[document_context(signatory, round_cfg, doc_id)], mode="full")
         weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
             out / f"{signatory.ags}.pdf", stylesheets=[weasyprint.CSS(string=css)])
 

@@ -5,144 +5,271 @@ same for every municipality: page 1 differs only in its id, page 2 only in the s
 So the text is laid out once per run and variant (the opening sentence depends on the signers'
 genders: at most five variants), and each document is drawn as
 
-    page = [base page as a Form XObject] + [overlay page: QR code, id text, signer block]
+    page = [base page as a Form XObject] + [overlay page: id text, signer block] + [QR code operators]
 
-The base page becomes a Form XObject with its own resources, so nothing of the two content streams is
-parsed or renamed, and each output stays a complete, self-contained PDF: both font subsets are embedded,
-the text extracts in reading order, the QR codes are vectors. Tests compare it with the single-pass
+The base PDF is read once (pypdf) and its pages, with every object their resources reach (fonts, font
+files, the facsimile), are serialised once into byte templates whose object references are numbered
+relative to the first of them. Each overlay is then finished inside WeasyPrint's own PDF writer (its
+documented `finisher` hook on pydyf): the templates are appended as objects with the next free numbers,
+and the page streams get the base underneath and the QR code on top. Nothing is parsed or written twice
+per document, and each output stays a complete, self-contained PDF: both font subsets are embedded, the
+text extracts in reading order, the QR codes are vectors. Tests compare it with the single-pass
 rendering pixel by pixel.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
+import itertools
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
+import pydyf
+from pypdf import PdfReader
 from pypdf.generic import (
     ArrayObject,
-    ByteStringObject,
-    DecodedStreamObject,
     DictionaryObject,
-    FloatObject,
+    IndirectObject,
     NameObject,
-    TextStringObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
 )
 
-BASE_FORM_NAME = NameObject("/EngagiertBase")
+BASE_FORM_PREFIX = "EngagiertBase"
+
+
+@dataclass(frozen=True)
+class ObjectTemplate:
+    """One PDF object of the base as bytes; an int in `parts` is a reference to another template (its
+    index), written as the object number it gets in the document being finished."""
+
+    parts: tuple[bytes | int, ...]
+    is_stream: bool
+
+    def render(self, first_number: int) -> bytes:
+        return b"".join(part if isinstance(part, bytes) else b"%d 0 R" % (first_number + part)
+                        for part in self.parts)
 
 
 @dataclass
 class BaseLayout:
-    """A base rendering, parsed once, ready to be stamped under any number of overlays."""
+    """A base rendering, serialised once, ready to be put under any number of overlays."""
 
     pdf: bytes
-    reader: PdfReader
-    forms: list[DecodedStreamObject]  # one Form XObject per page (resources still point into `reader`)
+    objects: list[ObjectTemplate]  # everything the base pages need, forms included
+    forms: list[int]  # per page: the index of its Form XObject in `objects`
     signer_block: dict  # where the overlay puts the signer block: page, left, top, width (CSS px)
     signature_box: dict  # geometry of the signature box (page, box in PDF points)
 
 
+class _Serialiser:
+    """Turns pypdf objects of one file into ObjectTemplates, following references depth first."""
+
+    def __init__(self):
+        self.objects: list[ObjectTemplate | None] = []
+        self.index_of: dict[int, int] = {}  # object number in the base PDF -> template index
+
+    def add(self, value: PdfObject, is_stream: bool) -> int:
+        index = len(self.objects)
+        self.objects.append(None)
+        parts: list[bytes | int] = []
+        self._write(value, parts)
+        self.objects[index] = ObjectTemplate(tuple(_merge(parts)), is_stream)
+        return index
+
+    def _reference(self, reference: IndirectObject) -> int:
+        if reference.idnum not in self.index_of:
+            target = reference.get_object()
+            # Reserve the number before descending, so a cycle ends at the reservation.
+            index = len(self.objects)
+            self.index_of[reference.idnum] = index
+            self.objects.append(None)
+            parts: list[bytes | int] = []
+            self._write(target, parts)
+            self.objects[index] = ObjectTemplate(tuple(_merge(parts)), isinstance(target, StreamObject))
+        return self.index_of[reference.idnum]
+
+    def _write(self, value: PdfObject, parts: list[bytes | int]) -> None:
+        if isinstance(value, IndirectObject):
+            parts.append(self._reference(value))
+        elif isinstance(value, StreamObject):
+            encoded = value._data  # the stream as stored (still filtered): copied, never re-encoded
+            header = DictionaryObject(value)
+            header[NameObject("/Length")] = NumberObject(len(encoded))
+            self._write(header, parts)
+            parts.append(b"\nstream\n" + encoded + b"\nendstream")
+        elif isinstance(value, DictionaryObject):
+            parts.append(b"<<")
+            for key, item in value.items():
+                parts.append(_bytes(NameObject(key)) + b" ")
+                self._write(item, parts)
+                parts.append(b"\n")
+            parts.append(b">>")
+        elif isinstance(value, ArrayObject):
+            parts.append(b"[")
+            for item in value:
+                self._write(item, parts)
+                parts.append(b" ")
+            parts.append(b"]")
+        else:
+            parts.append(_bytes(value))
+
+
+def _bytes(value: PdfObject) -> bytes:
+    buffer = io.BytesIO()
+    value.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def _merge(parts: list[bytes | int]) -> list[bytes | int]:
+    merged: list[bytes | int] = []
+    for part in parts:
+        if isinstance(part, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
 def base_layout(pdf: bytes, signer_block: dict, signature_box: dict) -> BaseLayout:
     reader = PdfReader(io.BytesIO(pdf))
+    serialiser = _Serialiser()
     forms = []
     for page in reader.pages:
-        form = DecodedStreamObject()
-        form.set_data(page.get_contents().get_data())
+        form = StreamObject()
+        form._data = zlib.compress(page.get_contents().get_data())
         form.update({
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject(FloatObject(value) for value in page.mediabox),
-            NameObject("/Resources"): page["/Resources"],
+            NameObject("/BBox"): ArrayObject(page.mediabox),
+            NameObject("/Resources"): page.raw_get("/Resources"),  # a reference stays one shared object
+            NameObject("/Filter"): NameObject("/FlateDecode"),
         })
-        forms.append(form.flate_encode())
-    return BaseLayout(pdf, reader, forms, signer_block, signature_box)
-
-
-QR_MASK = 0  # fixed: see make_qr
+        forms.append(serialiser.add(form, is_stream=True))
+    return BaseLayout(pdf, serialiser.objects, forms, signer_block, signature_box)
 
 
 def make_qr(payload: str):
-    """The page's QR code (error level Q, so a quarter of it may be stained or torn). The mask pattern is
-    fixed instead of chosen by segno's penalty scoring, which costs 5 ms per code (10 ms of a document's
-    ~35): any mask is valid QR and decodes the same; the check-in tests decode every page at 150 dpi."""
-    import segno
+    """The page's QR code (error level Q, so a quarter of it may be stained or torn), encoded by
+    zxing-cpp (its writer is Zint), the library check-in reads codes with: 0.1 ms a code, where a
+    pure-Python encoder (segno) took 1 ms or more."""
+    import zxingcpp
 
-    return segno.make(payload, error="q", micro=False, mask=QR_MASK)
+    return zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="Q")
+
+
+def qr_modules(payload: str) -> list[list[bool]]:
+    """The code's modules, row by row, True = dark, without the quiet zone."""
+    import numpy as np
+
+    return (np.asarray(make_qr(payload).to_image(scale=1, add_quiet_zones=False)) < 128).tolist()
 
 
 def qr_operators(payload: str, box: list[float]) -> bytes:
-    """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules.
-
-    The same code segno draws as SVG in the single-pass rendering (error level Q), drawn here without
-    WeasyPrint parsing and re-serialising an SVG path of several hundred segments per page.
-    """
-    code = make_qr(payload)
-    rows = [list(row) for row in code.matrix]
-    size = len(rows)
+    """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules,
+    the same rectangles as the SVG path of the single-pass rendering, without WeasyPrint parsing and
+    re-serialising an SVG path of several hundred segments per page."""
+    modules = qr_modules(payload)
     left, bottom, right, top = box
-    module = (right - left) / size
+    module = (right - left) / len(modules)
     operators = [b"q 0 0 0 rg"]
-    for row_index, row in enumerate(rows):
+    for row_index, row in enumerate(modules):
         y = top - (row_index + 1) * module
         column = 0
-        while column < size:
-            if row[column]:
-                start = column
-                while column < size and row[column]:
-                    column += 1
-                operators.append(f"{left + start * module:.3f} {y:.3f} {(column - start) * module:.3f} "
-                                 f"{module:.3f} re".encode())
-            else:
-                column += 1
+        for dark, run in itertools.groupby(row):
+            length = len(list(run))
+            if dark:
+                operators.append(f"{left + column * module:.3f} {y:.3f} {length * module:.3f} {module:.3f} re"
+                                 .encode())
+            column += length
     operators.append(b"f Q\n")
     return b"\n".join(operators)
 
 
-def compose(base: BaseLayout, overlay_pdf: bytes, metadata: dict[str, str], identifier: str,
-            stamps: list[bytes] | None = None, lang: str = "de") -> bytes:
-    """Stamp each overlay page (and its extra `stamps` operators) over its base page; return the PDF."""
-    overlay = PdfReader(io.BytesIO(overlay_pdf))
-    if len(overlay.pages) != len(base.forms):
-        raise ValueError(f"overlay has {len(overlay.pages)} pages, base {len(base.forms)}")
-    writer = PdfWriter()
-    stamps = stamps or [b""] * len(base.forms)
-    for overlay_page, form, stamp in zip(overlay.pages, base.forms, stamps, strict=True):
-        page = writer.add_page(overlay_page)
-        form_reference = writer._add_object(form.clone(writer))
-        # Fresh dictionaries per page: WeasyPrint shares one resources dictionary between pages.
-        shared_resources = page.get("/Resources")
-        resources = DictionaryObject(shared_resources.get_object() if shared_resources is not None else {})
-        xobjects = resources.get("/XObject")
-        xobjects = DictionaryObject(xobjects.get_object() if xobjects is not None else {})
-        xobjects[BASE_FORM_NAME] = form_reference
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
-        # The base first (underneath), then the overlay's own content.
-        contents = page.get("/Contents")
-        parts = [writer._add_object(_stream(b"q " + BASE_FORM_NAME.encode() + b" Do Q\n"))]
-        if contents is not None:
-            contents_object = contents.get_object()
-            parts.extend(contents_object if isinstance(contents_object, ArrayObject) else [contents])
-        if stamp:
-            # WeasyPrint leaves its flipped coordinate system in force at the end of its stream:
-            # bracket that stream in q/Q so the stamp is drawn in plain PDF points.
-            parts.insert(1, writer._add_object(_stream(b"q\n")))
-            parts.append(writer._add_object(_stream(b"\nQ\n")))
-            parts.append(writer._add_object(_stream(stamp).flate_encode()))
-        page[NameObject("/Contents")] = ArrayObject(parts)
-    writer.add_metadata(metadata)
-    writer._root_object[NameObject("/Lang")] = TextStringObject(lang)
-    # A fixed /ID (the document id and a hash of the inputs): same input, same bytes.
-    digest = hashlib.md5(base.pdf + overlay_pdf, usedforsecurity=False).hexdigest().encode()
-    writer._ID = ArrayObject([ByteStringObject(identifier.encode()), ByteStringObject(digest)])
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+class _TemplateObject:
+    """A base object added to a pydyf PDF: pydyf writes `data`, and puts it into its compressed object
+    stream unless it is a stream itself (streams cannot go there)."""
+
+    generation = 0
+    free = "n"
+
+    def __init__(self, template: ObjectTemplate, first_number: int):
+        self.template = template
+        self.first_number = first_number
+        self.number: int | None = None  # set by pydyf.PDF.add_object
+        self.offset = 0
+
+    @property
+    def data(self) -> bytes:
+        return self.template.render(self.first_number)
+
+    @property
+    def compressible(self) -> bool:
+        return not self.template.is_stream
+
+    @property
+    def indirect(self) -> bytes:
+        return b"%d 0 obj\n" % self.number + self.data + b"\nendobj"
+
+    @property
+    def reference(self) -> bytes:
+        return b"%d 0 R" % self.number
 
 
-def _stream(data: bytes) -> DecodedStreamObject:
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return stream
+class _FrozenObject(_TemplateObject):
+    """A pydyf object whose bytes are computed once."""
+
+    def __init__(self, pdf_object):
+        self.number, self.generation, self.offset = pdf_object.number, pdf_object.generation, pdf_object.offset
+        self._compressible = pdf_object.compressible
+        self._data = pdf_object.data
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    @property
+    def compressible(self) -> bool:
+        return self._compressible
+
+
+def finisher(base: BaseLayout, stamps: list[bytes], anchor_prefix: str = "") -> Callable:
+    """A WeasyPrint `write_pdf(finisher=...)` hook that puts `base` under each overlay page and draws each
+    page's `stamps` operators (the QR code) on top, in plain PDF points. `anchor_prefix` is taken off the
+    names of the document's destinations (its element ids), which a batch had to make unique: a document
+    comes out the same whatever batch it was laid out in."""
+
+    def finish(document, pdf) -> None:
+        destinations = pdf.catalog.get("Names", {}).get("Dests", {}).get("Names", [])
+        for index in range(0, len(destinations), 2) if anchor_prefix else ():
+            destinations[index] = pydyf.String(destinations[index].string.removeprefix(anchor_prefix))
+        page_numbers = pdf.pages["Kids"][::3]
+        if len(page_numbers) != len(base.forms):
+            raise ValueError(f"overlay has {len(page_numbers)} pages, base {len(base.forms)}")
+        first_number = len(pdf.objects)
+        for template in base.objects:
+            pdf.add_object(_TemplateObject(template, first_number))
+        for page_index, (page_number, form_index, stamp) in enumerate(
+                zip(page_numbers, base.forms, stamps, strict=True), start=1):
+            page = pdf.objects[page_number]
+            resources = pdf.objects[_number(page["Resources"])]  # WeasyPrint shares one between pages
+            form_name = f"{BASE_FORM_PREFIX}{page_index}"
+            resources["XObject"][form_name] = b"%d 0 R" % (first_number + form_index)
+            content = pdf.objects[_number(page["Contents"])]
+            # The base first (underneath); WeasyPrint's own operators bracketed in q/Q, because they leave
+            # its flipped coordinate system in force; then the stamp in plain PDF points.
+            content.stream[:0] = [f"q /{form_name} Do Q".encode(), b"q"]
+            content.stream.extend([b"Q", stamp])
+        # pydyf serialises (and compresses) every object twice when the file gets an /ID: once to hash
+        # it, once to write it. Serialise each once.
+        for index, pdf_object in enumerate(pdf.objects):
+            if pdf_object.free != "f" and not isinstance(pdf_object, _TemplateObject):
+                pdf.objects[index] = _FrozenObject(pdf_object)
+
+    return finish
+
+
+def _number(reference: bytes) -> int:
+    return int(reference.split()[0])

@@ -118,6 +118,13 @@ def to_tiff(images: list[Image.Image], path: Path, dpi: int = 200) -> Path:
     return path
 
 
+def qr_image(payload: str, scale: int = 4) -> Image.Image:
+    """A QR code (error level Q, with its quiet zone) as a grey image, made the way documents make theirs."""
+    from pipeline.compose import make_qr
+
+    return Image.fromarray(make_qr(payload).to_image(scale=scale, add_quiet_zones=True)).convert("L")
+
+
 def blank_page(dpi: int = 200) -> Image.Image:
     return Image.new("L", (round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)), 250)
 

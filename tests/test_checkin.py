@@ -170,8 +170,6 @@ def test_foreign_document_goes_to_unmatched_with_a_reason(fresh_round, runner):
 
 
 def test_forged_and_foreign_codes_are_refused_by_their_check(fresh_round, runner):
-    import segno
-
     from pipeline.docid import load_secret, make_doc_id
 
     record = documents(fresh_round)[0]
@@ -179,14 +177,7 @@ def test_forged_and_foreign_codes_are_refused_by_their_check(fresh_round, runner
     other_round = f"{make_doc_id(load_secret(fresh_round / 'out'), '2023-11', record.ags, 1)}/2/2"
     for name, payload in (("forged.png", forged), ("other.png", other_round), ("notours.png", "https://x.example")):
         page = scans.blank_page(150).convert("L")
-        code = segno.make(payload, error="q").to_pil(scale=4, border=4) if hasattr(segno.QRCode, "to_pil") else None
-        if code is None:
-            import io
-
-            buffer = io.BytesIO()
-            segno.make(payload, error="q").save(buffer, kind="png", scale=4, border=4)
-            buffer.seek(0)
-            code = Image.open(buffer).convert("L")
+        code = scans.qr_image(payload)
         page.paste(code, (page.width - code.width - 80, page.height - code.height - 80))
         page.save(inbox(fresh_round) / name)
     result = run(runner, fresh_round)

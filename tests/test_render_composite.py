@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 
 from PIL import ImageChops
+from pypdf import PdfReader
 
 from pipeline.render import render_round
 from pipeline.round import load_round
@@ -40,3 +42,36 @@ def test_composite_and_single_pass_documents_look_and_read_the_same(tmp_path):
             histogram = difference.histogram()
             differing = sum(histogram[48:])  # pixels that differ by more than anti-aliasing noise
             assert differing < 50, (one.path, page, differing)
+
+
+def test_a_document_comes_out_the_same_alone_and_anywhere_in_a_batch(tmp_path):
+    """Overlays are laid out in batches (render_many): the ids a batch makes unique, the fonts and the
+    metadata must not leak from one document into another, or re-rendering a lost file would change it."""
+    from pipeline import docid
+    from pipeline.render import BATCH_SIZE, Renderer, document_context
+
+    rows = nrw_rows("Stadt Bonn", "Gemeinde Alfter", "Kreis Borken", "Stadt Aachen", "Gemeinde Nachrodt-Wiblingwerde",
+                    "Stadt Bielefeld", "Kreis Siegen-Wittgenstein", "Stadt Köln", "Gemeinde Wachtberg")
+    rows = [person(row, "Frau", "Anna", f"Muster{index}") for index, row in enumerate(rows[:4])] + rows[4:]
+    signatories = load_signatories(write_csv(tmp_path / "s.csv", rows)).signatories
+    round_cfg = load_round(shutil.copy(ROUND_TOML, tmp_path / "round.toml"))
+    doc_ids = [str(docid.make_doc_id(b"k" * 32, round_cfg.id, signatory.ags, 1)) for signatory in signatories]
+    contexts = [document_context(signatory, round_cfg, doc_id, with_qr_svg=False)
+                for signatory, doc_id in zip(signatories, doc_ids, strict=True)]
+    assert len(contexts) > BATCH_SIZE // 2
+    renderer = Renderer()
+    together = renderer.render_many(contexts)
+    backwards = renderer.render_many(contexts[::-1])[::-1]
+    for context, in_batch, in_other_batch in zip(contexts, together, backwards, strict=True):
+        alone = renderer.render(context)
+        assert alone.pdf == in_batch.pdf == in_other_batch.pdf, context["bezeichnung"]
+        assert alone.geometry == in_batch.geometry
+        reader = PdfReader(io.BytesIO(in_batch.pdf))
+        assert reader.metadata.title == context["title"]
+        assert reader.metadata.subject == context["subject"]
+        assert context["doc_id"] in reader.metadata["/Keywords"]
+        assert reader.trailer["/ID"][0] == context["doc_id"]
+        # Only this document's own name, office and municipality are in it.
+        lines = {line.strip() for page in reader.pages for line in page.extract_text().splitlines()}
+        others = {other["bezeichnung"] for other in contexts} - {context["bezeichnung"]}
+        assert context["bezeichnung"] in lines and not lines & others

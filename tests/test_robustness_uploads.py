@@ -319,12 +319,7 @@ def _only_blank(inbox, base, records):
 
 
 def _code_page(path: Path, payload: str) -> None:
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(payload, error="q").save(buffer, kind="png", scale=4, border=4)
-    buffer.seek(0)
-    code = Image.open(buffer).convert("L")
+    code = scans.qr_image(payload)
     page = scans.blank_page(150)
     page.paste(code, (page.width - code.width - 80, page.height - code.height - 80))
     page.save(path)
