@@ -2,8 +2,10 @@
 
 ``render_round`` is the stage: it decides per row whether the document is new, unchanged (skipped)
 or changed (a new version that supersedes the old), renders what is needed (in worker processes when
-there are many), writes each file atomically, and then records all of them in one ledger transaction.
-A crash between the two leaves files the next run re-renders to the same bytes and records.
+there are many), writes each file atomically, and records the written documents in the ledger, up to
+RECORD_EVERY of them per transaction while the workers go on. A document is recorded only after its
+file is written, with all its events in one transaction; a crash leaves files that are not recorded
+yet, which the next run renders again to the same bytes and records.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +41,9 @@ MIN_DOCUMENTS_PER_WORKER = 8
 # Documents laid out together (render_many); beyond about ten the saving levels off while a batch's
 # memory grows, and small batches keep both workers busy to the end.
 BATCH_SIZE = 8
+# Documents recorded per ledger transaction, while the workers go on: the main process holds no more
+# than this many results, so its memory does not grow with the size of the run.
+RECORD_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class WrittenDocument:
 class RenderSummary:
     round_id: str
     documents_dir: Path
-    rendered: list[DocumentRecord]
+    rendered: list[str]  # doc ids; their records are in the ledger
     unchanged: list[DocumentRecord]
     superseded: list[str]
 
@@ -186,8 +191,11 @@ class Renderer:
                                                         anchor_prefix(position))
         return results  # type: ignore[return-value]
 
-    def _render_single(self, context: dict) -> RenderedDocument:
+    def _render_single(self, context: dict) -> RenderedDocument | LayoutOverflow:
         document = self._layout([context], "full")
+        overflow = _signer_block_overflow(document)
+        if overflow:
+            return overflow
         geometry = _geometry(document)
         pdf = document.write_pdf(pdf_identifier=context["doc_id"].encode("ascii"))
         return RenderedDocument(pdf=pdf, pages=len(document.pages), geometry=geometry)
@@ -219,10 +227,9 @@ class Renderer:
 
         geometry = _geometry(overlay, prefix)
         geometry["signature_box"] = base.signature_box
-        block_page = overlay.pages[base.signer_block["page"] - 1].anchors
-        qr_top = block_page.get(f"{prefix}qr-{base.signer_block['page']}", (0, float("inf")))[1]
-        if block_page[f"{prefix}signer-text"][3] > qr_top:
-            return LayoutOverflow("the signer block runs into the page marks at the foot of the page")
+        overflow = _signer_block_overflow(overlay, prefix)
+        if overflow:
+            return overflow
         stamps = [compose.qr_operators(page["qr_payload"], geometry["qr"][str(page["number"])])
                   for page in context["pages"]]
         # The batch's metadata is the first document's (from the template's <meta> elements): each
@@ -316,6 +323,25 @@ def document_context(signatory: Signatory, round_cfg: RoundConfig, doc_id: str, 
         "keywords": f"{doc_id}, AGS {signatory.ags}, Runde {round_cfg.id}",
         "created": round_cfg.date.isoformat(),  # fixed date: same input, same bytes
     }
+
+
+def _signer_block_overflow(document, prefix: str = "") -> LayoutOverflow | None:
+    """The municipality's signer block must end on the page it starts on, above the page marks.
+
+    WeasyPrint moves an in-flow block that does not fit to a new page (a third page, refused by the
+    caller), but cuts an absolutely placed one (the overlay's) at the foot of the page without a word:
+    the end marker of partials/signer.html.j2 tells."""
+    for page in document.pages:
+        anchors = page.anchors
+        if f"{prefix}signer-text" not in anchors:
+            continue
+        end = anchors.get(f"{prefix}signer-end")
+        marks_top = min((box[1] for name, box in anchors.items() if name.startswith(f"{prefix}qr-")),
+                        default=float("inf"))
+        if end is None or end[1] > marks_top:
+            return LayoutOverflow("the signer block does not fit on the page above the page marks")
+        return None
+    return LayoutOverflow("the signer block is missing from the layout")
 
 
 def anchor_prefix(position: int) -> str:
@@ -423,31 +449,53 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
     secret = docid.load_secret(out)
     with Ledger.open(out) as ledger:
         unchanged, jobs, latest = plan_jobs(signatories, round_cfg, out, ledger, secret, templates_dir)
-        results = _render_all(jobs, round_cfg, templates_dir, workers, mode, progress)
         rendered_at = now_iso()
-        records, superseded = [], []
-        with ledger.transaction() as cursor:
-            for job, result in zip(jobs, results, strict=True):
-                record = DocumentRecord(
-                    doc_id=job.doc_id, round=round_cfg.id, ags=job.signatory.ags, version=job.version,
-                    fingerprint=job.fingerprint, sha256=result.sha256,
-                    path=job.path.relative_to(out).as_posix(), pages=result.pages, geometry=result.geometry,
-                    signatory=dataclasses.asdict(job.signatory), rendered_at=rendered_at)
-                records.append(record)
-                previous = latest.get(job.signatory.ags)
-                if previous and previous.doc_id == job.doc_id:
-                    continue  # the same version re-rendered after its file went missing: already recorded
-                ledger.add_document(cursor, record)
-                ledger.add_event(cursor, round_id=round_cfg.id, kind="rendered", ags=record.ags,
-                                 doc_id=record.doc_id, state="rendered", file_sha256=record.sha256,
-                                 details={"version": record.version, "path": record.path}, at=rendered_at)
-                if previous:
-                    ledger.add_event(cursor, round_id=round_cfg.id, kind="superseded", ags=record.ags,
-                                     doc_id=previous.doc_id, state="superseded",
-                                     reason=f"replaced by version {record.version} ({record.doc_id})",
-                                     at=rendered_at)
-                    superseded.append(previous.doc_id)
-    return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", records, unchanged, superseded)
+        rendered: list[str] = []
+        superseded: list[str] = []
+        pending: list[tuple[DocumentJob, WrittenDocument]] = []
+
+        def record_pending() -> None:
+            with ledger.transaction() as cursor:
+                for job, result in pending:
+                    previous = _record(ledger, cursor, job, result, round_cfg, out, latest, rendered_at)
+                    rendered.append(job.doc_id)
+                    if previous:
+                        superseded.append(previous)
+            pending.clear()
+
+        errors: list[EngagiertError] = []
+        for job, result in _render_all(jobs, round_cfg, templates_dir, workers, mode, progress, errors):
+            pending.append((job, result))
+            if len(pending) >= RECORD_EVERY:
+                record_pending()  # while the workers go on rendering
+        record_pending()
+    if errors:
+        done = f"\nThe other {len(rendered)} document(s) were rendered and recorded." if rendered else ""
+        raise InvalidInputError("\n".join(error.message for error in errors) + done)
+    return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", rendered, unchanged, superseded)
+
+
+def _record(ledger: Ledger, cursor, job: DocumentJob, result: WrittenDocument, round_cfg: RoundConfig, out: Path,
+            latest: dict[str, DocumentRecord], rendered_at: str) -> str | None:
+    """Record one written document and its events; return the doc id it supersedes, if any."""
+    record = DocumentRecord(
+        doc_id=job.doc_id, round=round_cfg.id, ags=job.signatory.ags, version=job.version,
+        fingerprint=job.fingerprint, sha256=result.sha256, path=job.path.relative_to(out).as_posix(),
+        pages=result.pages, geometry=result.geometry, signatory=dataclasses.asdict(job.signatory),
+        rendered_at=rendered_at)
+    previous = latest.get(job.signatory.ags)
+    if previous and previous.doc_id == job.doc_id:
+        return None  # the same version re-rendered after its file went missing: already recorded
+    ledger.add_document(cursor, record)
+    ledger.add_event(cursor, round_id=round_cfg.id, kind="rendered", ags=record.ags, doc_id=record.doc_id,
+                     state="rendered", file_sha256=record.sha256,
+                     details={"version": record.version, "path": record.path}, at=rendered_at)
+    if not previous:
+        return None
+    ledger.add_event(cursor, round_id=round_cfg.id, kind="superseded", ags=record.ags, doc_id=previous.doc_id,
+                     state="superseded", reason=f"replaced by version {record.version} ({record.doc_id})",
+                     at=rendered_at)
+    return previous.doc_id
 
 
 def _warm_up(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, mode: str) -> None:
@@ -465,14 +513,15 @@ def _warm_up(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Pat
 
 
 def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path, workers: int | None,
-                mode: str, progress: Callable[[int], None] | None) -> list[WrittenDocument]:
+                mode: str, progress: Callable[[int], None] | None, errors: list[EngagiertError],
+                ) -> Iterator[tuple[DocumentJob, WrittenDocument]]:
+    """Yield each job with its written document, in order, as the workers finish them; a job that cannot
+    be rendered adds its error to `errors` instead."""
     workers = workers or default_jobs()
     workers = max(1, min(workers, len(jobs) // MIN_DOCUMENTS_PER_WORKER))
     batches = [(start, jobs[start:start + BATCH_SIZE]) for start in range(0, len(jobs), BATCH_SIZE)]
-    results: list[WrittenDocument | None] = [None] * len(jobs)
-    errors: list[EngagiertError] = []
 
-    def collect(first_index: int, batch_results) -> None:
+    def collect(first_index: int, batch_results) -> Iterator[tuple[DocumentJob, WrittenDocument]]:
         if isinstance(batch_results, EngagiertError):
             errors.append(batch_results)
             return
@@ -480,25 +529,22 @@ def _render_all(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: 
             if isinstance(result, EngagiertError):
                 errors.append(result)
             else:
-                results[first_index + offset] = result
+                yield jobs[first_index + offset], result
         if progress:
             progress(len(batch_results))
 
     if workers == 1:
         for start, batch in batches:
-            collect(start, render_jobs(batch, round_cfg, templates_dir, mode))
-    else:
-        import multiprocessing
+            yield from collect(start, render_jobs(batch, round_cfg, templates_dir, mode))
+        return
+    import multiprocessing
 
-        fork = sys.platform.startswith("linux")
-        if fork:
-            _warm_up(jobs, round_cfg, templates_dir, mode)
-        # fork: workers inherit the imported WeasyPrint, the hyphenation dictionary and the base layouts.
-        context = multiprocessing.get_context("fork" if fork else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            arguments = ((start, batch, round_cfg, templates_dir, mode) for start, batch in batches)
-            for first_index, batch_results in pool.map(_render_batch_in_worker, arguments):
-                collect(first_index, batch_results)
-    if errors:
-        raise InvalidInputError("\n".join(error.message for error in errors))
-    return results  # type: ignore[return-value]
+    fork = sys.platform.startswith("linux")
+    if fork:
+        _warm_up(jobs, round_cfg, templates_dir, mode)
+    # fork: workers inherit the imported WeasyPrint, the hyphenation dictionary and the base layouts.
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        arguments = ((start, batch, round_cfg, templates_dir, mode) for start, batch in batches)
+        for first_index, batch_results in pool.map(_render_batch_in_worker, arguments):
+            yield from collect(first_index, batch_results)

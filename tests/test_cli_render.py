@@ -213,6 +213,27 @@ def test_the_longest_names_stay_on_their_two_pages(tmp_path, runner, round_file)
         assert "Gemeinde NachrodtWiblingwerde" in text or "Nachrodt" not in path.name
 
 
+def test_a_row_too_long_for_the_signature_block_is_named_and_the_others_are_recorded(tmp_path, runner,
+                                                                                     round_file):
+    rows = small_round_rows()
+    words = " ".join(["Verbandsgemeindeverwaltungsangelegenheiten"] * 6)  # 6 x 43 characters, under the CSV's 300
+    rows[2] = {**rows[2], "funktion": words, "nachname": words, "vorname": words}
+    write_csv(tmp_path / "signatories.csv", rows)
+    result = render(runner, tmp_path)
+    assert result.exit_code == 2, result.output  # bad input
+    assert "row 4 " in result.output and "too long for the signature block" in result.output
+    assert "The other 4 document(s) were rendered and recorded." in result.output
+    recorded = {ags for (ags,) in _rows(tmp_path, "SELECT ags FROM documents")}
+    assert len(recorded) == 4 and rows[2]["ags"] not in recorded
+    assert len(documents(tmp_path)) == 4
+    # Shortened, the row renders alone; the other four are unchanged.
+    rows[2] = {**rows[2], "funktion": "", "nachname": "Muster", "vorname": "Eva"}
+    write_csv(tmp_path / "signatories.csv", rows)
+    result = render(runner, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "Rendered 1 document(s), 4 unchanged" in result.output
+
+
 def _rows(base: Path, sql: str):
     with sqlite3.connect(base / "out" / "ledger.sqlite") as connection:
         return connection.execute(sql).fetchall()

@@ -8,6 +8,7 @@ import shutil
 from PIL import ImageChops
 from pypdf import PdfReader
 
+from pipeline.ledger import Ledger
 from pipeline.render import render_round
 from pipeline.round import load_round
 from pipeline.signatories import load_signatories
@@ -30,7 +31,11 @@ def test_composite_and_single_pass_documents_look_and_read_the_same(tmp_path):
     composite = render_round(signatories, round_cfg, tmp_path / "composite", mode="composite", workers=1)
 
     assert len(single.rendered) == len(composite.rendered) == 6
-    for one, other in zip(single.rendered, composite.rendered, strict=True):
+    with Ledger.open(tmp_path / "single") as ledger:
+        single_records = [ledger.document(doc_id) for doc_id in single.rendered]
+    with Ledger.open(tmp_path / "composite") as ledger:
+        composite_records = [ledger.document(doc_id) for doc_id in composite.rendered]
+    for one, other in zip(single_records, composite_records, strict=True):
         assert one.doc_id == other.doc_id
         assert one.geometry == other.geometry  # signature box and QR boxes where check-in expects them
         first, second = tmp_path / "single" / one.path, tmp_path / "composite" / other.path
