@@ -170,19 +170,18 @@ def qr_modules(payload: str) -> list[list[bool]]:
 def qr_operators(payload: str, box: list[float]) -> bytes:
     """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules,
     the same rectangles as the SVG path of the single-pass rendering, without WeasyPrint parsing and
-    re-serialising an SVG path of several hundred segments per page."""
+    re-serialising an SVG path of several hundred segments per page. The rectangles are in modules
+    (integers), rows counted downwards from the box's top left corner; one matrix scales them."""
     modules = qr_modules(payload)
     left, bottom, right, top = box
     module = (right - left) / len(modules)
-    operators = [b"q 0 0 0 rg"]
+    operators = [b"q 0 0 0 rg %.4f 0 0 %.4f %.3f %.3f cm" % (module, -module, left, top)]
     for row_index, row in enumerate(modules):
-        y = top - (row_index + 1) * module
         column = 0
         for dark, run in itertools.groupby(row):
             length = len(list(run))
             if dark:
-                operators.append(f"{left + column * module:.3f} {y:.3f} {length * module:.3f} {module:.3f} re"
-                                 .encode())
+                operators.append(b"%d %d %d 1 re" % (column, row_index, length))
             column += length
     operators.append(b"f Q\n")
     return b"\n".join(operators)

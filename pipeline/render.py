@@ -148,6 +148,7 @@ class Renderer:
         self.stylesheet = weasyprint.CSS(filename=str(self.templates_dir / STYLESHEET),
                                          font_config=self.font_config)
         self._bases: dict[str, object] = {}
+        self._placements: dict[str, object] = {}
 
     def url_fetcher(self, url: str, *args, **kwargs):
         # Only local files: a template or a facsimile must never make the renderer go online.
@@ -157,9 +158,22 @@ class Renderer:
 
     def _layout(self, contexts: list[dict], mode: str, signer_block: dict | None = None):
         html = self.template.render(docs=contexts, mode=mode, signer_block=signer_block)
+        stylesheets = [self.stylesheet]
+        if signer_block:
+            stylesheets.append(self._placement(signer_block))
         return self.weasyprint.HTML(string=html, base_url=str(self.templates_dir),
                                     url_fetcher=self.url_fetcher).render(
-            stylesheets=[self.stylesheet], font_config=self.font_config)
+            stylesheets=stylesheets, font_config=self.font_config)
+
+    def _placement(self, signer_block: dict):
+        """A style sheet placing the overlay's signer block where the base put it, parsed once per base
+        rather than as an inline style in every document."""
+        key = json.dumps(signer_block, sort_keys=True)
+        if key not in self._placements:
+            rule = (f".signer-text.overlay {{ left: {signer_block['left']}px; top: {signer_block['top']}px; "
+                    f"width: {signer_block['width']}px; }}")
+            self._placements[key] = self.weasyprint.CSS(string=rule, font_config=self.font_config)
+        return self._placements[key]
 
     def render(self, context: dict) -> RenderedDocument:
         result = self.render_many([context])[0]
