@@ -99,11 +99,17 @@ def bench_render_country(work: Path, count: int = 10_800, sample: int = 100) -> 
                          str(work / "baseline-sample"), str(sample)])
     check_documents(work / "baseline-sample", sample, sample=5)
     extrapolated = baseline["wall"] / sample * count
+    # Flat: the main process holds the input rows (about 1.3 KB each) but no per-document results; so
+    # 10.8 times the documents may cost at most a fifth more memory than 1,000 do.
+    growth = ours["peak_mb"] / ours_small["peak_mb"]
+    per_row_kb = (ours["peak_mb"] - ours_small["peak_mb"]) * 1024 / (count - 1_000)
     return {"work": f"render {count:,} documents (synthetic)", "ours": ours["wall"], "baseline": extrapolated,
             "peak_mb": ours["peak_mb"], "baseline_peak_mb": baseline["peak_mb"],
-            "target": "≤ 240 s, ≤ 300 MB, flat", "ok": ours["wall"] <= 240 and ours["peak_mb"] <= 300,
+            "target": "≤ 240 s, ≤ 300 MB, flat (≤ 1.2× the peak at 1,000)",
+            "ok": ours["wall"] <= 240 and ours["peak_mb"] <= 300 and growth <= 1.2,
             "note": f"{ours_check}; peak {ours_small['peak_mb']:.0f} MB at 1,000 vs {ours['peak_mb']:.0f} MB at "
-                    f"{count:,}; baseline extrapolated from {sample} documents"}
+                    f"{count:,} ({growth:.2f}×, {per_row_kb:.1f} KB per further row); baseline extrapolated "
+                    f"from {sample} documents"}
 
 
 def _make_scan(job: tuple[str, dict, str, int]) -> None:

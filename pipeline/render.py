@@ -46,7 +46,7 @@ BATCH_SIZE = 8
 RECORD_EVERY = 500
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentJob:
     """Everything needed to render one document; picklable, so it can go to a worker process."""
 
