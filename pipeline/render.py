@@ -463,6 +463,8 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
     secret = docid.load_secret(out)
     with Ledger.open(out) as ledger:
         unchanged, jobs, latest = plan_jobs(signatories, round_cfg, out, ledger, secret, templates_dir)
+        if progress and unchanged:
+            progress(len(unchanged))  # the bar counts every row; unchanged ones are done at once
         rendered_at = now_iso()
         rendered: list[str] = []
         superseded: list[str] = []

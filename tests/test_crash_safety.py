@@ -160,3 +160,73 @@ def test_two_checkins_and_a_render_at_once_process_each_file_once(crash_template
     with Ledger.open(base / "out") as ledger:
         names = [row[0] for row in ledger.connection.execute("SELECT original_name FROM uploads")]
     assert len(names) == len(set(inputs.values()))
+
+
+RENDER_ROWS = 48
+KILLED_RENDERS = 3
+
+
+def _render_process(base: Path, record_every: int) -> subprocess.Popen:
+    """`engagiert render` in its own process group, recording every `record_every` documents (the real run
+    records every 500: far more than a test renders) so that a kill lands between recordings."""
+    code = (f"import sys, pipeline.render as render; render.RECORD_EVERY = {record_every}; "
+            "from pipeline.cli import main; sys.argv[0] = 'engagiert'; main()")
+    return subprocess.Popen([sys.executable, "-c", code, "render", "--signatories", str(base / "signatories.csv"),
+                             "--round", str(base / "round.toml"), "--out", str(base / "out"), "-q", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _recorded(base: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{base / 'out' / 'ledger.sqlite'}?mode=ro", uri=True, timeout=5) as connection:
+            return connection.execute("SELECT count(*) FROM documents").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def test_sigkill_during_a_render_then_rerun_gives_the_uninterrupted_result(tmp_path, round_file):
+    from .helpers import NRW_CSV
+
+    rows = list(NRW_CSV.read_text(encoding="utf-8").splitlines())[:RENDER_ROWS + 1]
+    template = tmp_path / "template"
+    (template / "out").mkdir(parents=True)
+    (template / "signatories.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    shutil.copy(round_file, template / "round.toml")
+    (template / "out" / "docid.secret").write_text("cd" * 32)
+
+    whole = tmp_path / "whole"
+    shutil.copytree(template, whole)
+    assert _render_process(whole, 8).wait(timeout=300) == 0
+    expected = {path.name: path.read_bytes() for path in (whole / "out" / "2024-05" / "documents").glob("*.pdf")}
+    assert len(expected) == RENDER_ROWS
+
+    for attempt in range(KILLED_RENDERS):
+        base = tmp_path / f"killed-{attempt}"
+        shutil.copytree(template, base)
+        process = _render_process(base, 8)
+        deadline = time.monotonic() + 120
+        # Kill once some but not all documents are recorded: between two recording transactions.
+        while _recorded(base) < 8 * (attempt + 1) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert process.poll() is None, "the render finished before it could be killed"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert 0 < _recorded(base) < RENDER_ROWS
+
+        result = subprocess.run([sys.executable, "-m", "pipeline", "render", "--signatories",
+                                 str(base / "signatories.csv"), "--round", str(base / "round.toml"), "--out",
+                                 str(base / "out"), "-q"], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        files = {path.name: path.read_bytes() for path in (base / "out" / "2024-05" / "documents").glob("*.pdf")}
+        assert files == expected  # the same files, byte for byte, and no partial or extra ones
+        assert not list((base / "out").rglob("*.tmp"))
+        with Ledger.open(base / "out") as ledger:
+            assert ledger.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            records = ledger.latest_documents("2024-05")
+            assert len(records) == RENDER_ROWS
+            for record in records.values():
+                assert record.version == 1
+                assert hashlib.sha256((base / "out" / record.path).read_bytes()).hexdigest() == record.sha256
+            events = ledger.connection.execute(
+                "SELECT kind, count(*) FROM events GROUP BY kind").fetchall()
+            assert dict(events) == {"rendered": RENDER_ROWS}  # each document recorded once, nothing superseded
