@@ -57,7 +57,6 @@ class ObjectTemplate:
 class BaseLayout:
     """A base rendering, serialised once, ready to be put under any number of overlays."""
 
-    pdf: bytes
     objects: list[ObjectTemplate]  # everything the base pages need, forms included
     forms: list[int]  # per page: the index of its Form XObject in `objects`
     signer_block: dict  # where the overlay puts the signer block: page, left, top, width (CSS px)
@@ -71,24 +70,19 @@ class _Serialiser:
         self.objects: list[ObjectTemplate | None] = []
         self.index_of: dict[int, int] = {}  # object number in the base PDF -> template index
 
-    def add(self, value: PdfObject, is_stream: bool) -> int:
+    def add(self, value: PdfObject) -> int:
+        """Serialise `value` as a new template; return its index."""
         index = len(self.objects)
-        self.objects.append(None)
+        self.objects.append(None)  # reserved before descending, so a cycle ends at the reservation
         parts: list[bytes | int] = []
         self._write(value, parts)
-        self.objects[index] = ObjectTemplate(tuple(_merge(parts)), is_stream)
+        self.objects[index] = ObjectTemplate(tuple(_merge(parts)), isinstance(value, StreamObject))
         return index
 
     def _reference(self, reference: IndirectObject) -> int:
         if reference.idnum not in self.index_of:
-            target = reference.get_object()
-            # Reserve the number before descending, so a cycle ends at the reservation.
-            index = len(self.objects)
-            self.index_of[reference.idnum] = index
-            self.objects.append(None)
-            parts: list[bytes | int] = []
-            self._write(target, parts)
-            self.objects[index] = ObjectTemplate(tuple(_merge(parts)), isinstance(target, StreamObject))
+            self.index_of[reference.idnum] = len(self.objects)  # the index add() is about to reserve
+            self.add(reference.get_object())
         return self.index_of[reference.idnum]
 
     def _write(self, value: PdfObject, parts: list[bytes | int]) -> None:
@@ -147,8 +141,8 @@ def base_layout(pdf: bytes, signer_block: dict, signature_box: dict) -> BaseLayo
             NameObject("/Resources"): page.raw_get("/Resources"),  # a reference stays one shared object
             NameObject("/Filter"): NameObject("/FlateDecode"),
         })
-        forms.append(serialiser.add(form, is_stream=True))
-    return BaseLayout(pdf, serialiser.objects, forms, signer_block, signature_box)
+        forms.append(serialiser.add(form))
+    return BaseLayout(serialiser.objects, forms, signer_block, signature_box)
 
 
 def make_qr(payload: str):
@@ -187,51 +181,24 @@ def qr_operators(payload: str, box: list[float]) -> bytes:
     return b"\n".join(operators)
 
 
-class _TemplateObject:
-    """A base object added to a pydyf PDF: pydyf writes `data`, and puts it into its compressed object
-    stream unless it is a stream itself (streams cannot go there)."""
+class _PreparedObject:
+    """A pydyf object whose bytes are known: pydyf writes `data`, and puts the object into its compressed
+    object stream when it is `compressible` (a stream never is)."""
 
-    generation = 0
     free = "n"
 
-    def __init__(self, template: ObjectTemplate, first_number: int):
-        self.template = template
-        self.first_number = first_number
-        self.number: int | None = None  # set by pydyf.PDF.add_object
-        self.offset = 0
-
-    @property
-    def data(self) -> bytes:
-        return self.template.render(self.first_number)
-
-    @property
-    def compressible(self) -> bool:
-        return not self.template.is_stream
+    def __init__(self, data: bytes, compressible: bool, number: int | None = None, generation: int = 0,
+                 offset: int = 0):
+        self.data, self.compressible = data, compressible
+        self.number, self.generation, self.offset = number, generation, offset  # number: set by add_object
 
     @property
     def indirect(self) -> bytes:
-        return b"%d 0 obj\n" % self.number + self.data + b"\nendobj"
+        return b"%d %d obj\n" % (self.number, self.generation) + self.data + b"\nendobj"
 
     @property
     def reference(self) -> bytes:
-        return b"%d 0 R" % self.number
-
-
-class _FrozenObject(_TemplateObject):
-    """A pydyf object whose bytes are computed once."""
-
-    def __init__(self, pdf_object):
-        self.number, self.generation, self.offset = pdf_object.number, pdf_object.generation, pdf_object.offset
-        self._compressible = pdf_object.compressible
-        self._data = pdf_object.data
-
-    @property
-    def data(self) -> bytes:
-        return self._data
-
-    @property
-    def compressible(self) -> bool:
-        return self._compressible
+        return b"%d %d R" % (self.number, self.generation)
 
 
 def finisher(base: BaseLayout, stamps: list[bytes], anchor_prefix: str = "") -> Callable:
@@ -241,15 +208,16 @@ def finisher(base: BaseLayout, stamps: list[bytes], anchor_prefix: str = "") -> 
     comes out the same whatever batch it was laid out in."""
 
     def finish(document, pdf) -> None:
-        destinations = pdf.catalog.get("Names", {}).get("Dests", {}).get("Names", [])
-        for index in range(0, len(destinations), 2) if anchor_prefix else ():
-            destinations[index] = pydyf.String(destinations[index].string.removeprefix(anchor_prefix))
+        if anchor_prefix:
+            destinations = pdf.catalog.get("Names", {}).get("Dests", {}).get("Names", [])
+            for index in range(0, len(destinations), 2):  # name, destination, name, …
+                destinations[index] = pydyf.String(destinations[index].string.removeprefix(anchor_prefix))
         page_numbers = pdf.pages["Kids"][::3]
         if len(page_numbers) != len(base.forms):
             raise ValueError(f"overlay has {len(page_numbers)} pages, base {len(base.forms)}")
         first_number = len(pdf.objects)
         for template in base.objects:
-            pdf.add_object(_TemplateObject(template, first_number))
+            pdf.add_object(_PreparedObject(template.render(first_number), not template.is_stream))
         for page_index, (page_number, form_index, stamp) in enumerate(
                 zip(page_numbers, base.forms, stamps, strict=True), start=1):
             page = pdf.objects[page_number]
@@ -264,8 +232,9 @@ def finisher(base: BaseLayout, stamps: list[bytes], anchor_prefix: str = "") -> 
         # pydyf serialises (and compresses) every object twice when the file gets an /ID: once to hash
         # it, once to write it. Serialise each once.
         for index, pdf_object in enumerate(pdf.objects):
-            if pdf_object.free != "f" and not isinstance(pdf_object, _TemplateObject):
-                pdf.objects[index] = _FrozenObject(pdf_object)
+            if pdf_object.free != "f" and not isinstance(pdf_object, _PreparedObject):
+                pdf.objects[index] = _PreparedObject(pdf_object.data, pdf_object.compressible, pdf_object.number,
+                                                     pdf_object.generation, pdf_object.offset)
 
     return finish
 
