@@ -343,7 +343,12 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     for bundle_file, assembled in outputs:
         write_bytes_atomic(bundle_file.pdf_path, assembled.pdf, durable=False)
         write_bytes_atomic(bundle_file.manifest_path, assembled.manifest, durable=False)
+    # A partial run lists only the municipalities it selected: under its own name, so the full list of
+    # the last complete run is not overwritten.
     no_address_file = print_dir / NO_ADDRESS_FILE
+    if partial:
+        suffix = (f"_{slugify(group)}" if group is not None else "") + (REPRINT_SUFFIX if only else "")
+        no_address_file = no_address_file.with_name(f"{no_address_file.stem}{suffix}.csv")
     if no_address:
         rows = [(entry.signatory.ags, entry.signatory.name, entry.signatory.bezeichnung, ", ".join(missing),
                  entry.record.doc_id) for entry, missing in no_address]

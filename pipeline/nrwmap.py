@@ -55,7 +55,9 @@ def repair_name(name: str) -> str:
         return name
 
 
-def _rings(geometry: dict) -> list[list]:
+def _rings(geometry: dict | None) -> list[list]:
+    if not isinstance(geometry, dict):
+        return []  # GeoJSON allows a feature without geometry ("geometry": null)
     kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
     if kind == "Polygon":
         return list(coordinates)
@@ -78,10 +80,10 @@ def load_map(path: Path, width: float = MAP_WIDTH) -> NrwMap | None:
                    _rings(feature["geometry"])) for feature in features]
         points = [point for _, _, rings in shapes for ring in rings for point in ring]
         xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise InvalidInputError(f"{path}: not a GeoJSON FeatureCollection with 'ags' properties ({exc})") from exc
     if not points:
-        return None
+        raise InvalidInputError(f"{path}: the GeoJSON file holds no polygons to draw a map from")
     min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
     scale = width / ((max_x - min_x) or 1.0)
     height = (max_y - min_y) * scale

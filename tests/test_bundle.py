@@ -296,6 +296,14 @@ def test_changed_rows_funktion_override_and_missing_address(fresh_round: Path, r
     assert "4 marked sent on 2024-05-18, 0 already sent" in result.output
     missing = read_manifest(print_dir(fresh_round) / "ohne-anschrift.csv")
     assert [(row["ags"], row["fehlt"]) for row in missing] == [("05334", "strasse")]
+    # A reprint of some municipalities lists its own and leaves the full list of the last complete run.
+    full_list = (print_dir(fresh_round) / "ohne-anschrift.csv").read_bytes()
+    result = run(runner, fresh_round, "bundle", "--group-by", "none", "--signatories",
+                 str(fresh_round / "signatories.csv"), "--only", "05334,05554")
+    assert result.exit_code == 1, result.output
+    assert "ohne-anschrift_nachdruck.csv" in result.output
+    assert [row["ags"] for row in read_manifest(print_dir(fresh_round) / "ohne-anschrift_nachdruck.csv")] == ["05334"]
+    assert (print_dir(fresh_round) / "ohne-anschrift.csv").read_bytes() == full_list
 
     rows_by_ags = {row["ags"]: row for row in read_manifest(print_dir(fresh_round) / "alle.csv")}
     assert "05334" not in rows_by_ags and len(rows_by_ags) == 4

@@ -269,6 +269,17 @@ def test_report_map_from_another_file_and_a_broken_one(runner, report_round, tmp
     assert paths[BORKEN].attrs["d"].count("M") == 2
     # north up: y flipped; 1000 m scaled to the map's 760 px width
     assert paths[BIELEFELD].attrs["d"].startswith("M0,760L760,760L760,0L0,0")
+    # GeoJSON allows a feature without geometry: it is left off the map, the rest is drawn.
+    features = json.loads(geojson.read_text(encoding="utf-8"))["features"]
+    features.append({"type": "Feature", "properties": {"ags": "05334", "name": "A"}, "geometry": None})
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    html = write_report(runner, report_round, "--geojson", str(geojson)).read_text(encoding="utf-8")
+    assert {p.attrs["data-ags"] for p in parse_dom(html).by_id("nrw-map").iter("path")} == {BIELEFELD, BORKEN}
+    # A file with no polygons at all is an error, not a map that silently says "not found".
+    (tmp_path / "empty.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    result = runner.invoke(cli, ["report", "--out", str(report_round / "out"), "--round",
+                                 str(report_round / "round.toml"), "--geojson", str(tmp_path / "empty.geojson")])
+    assert result.exit_code == 2 and "empty.geojson" in result.output and "no polygons" in result.output
     (tmp_path / "bad.geojson").write_text("{not json", encoding="utf-8")
     result = runner.invoke(cli, ["report", "--out", str(report_round / "out"), "--round",
                                  str(report_round / "round.toml"), "--geojson", str(tmp_path / "bad.geojson")])
