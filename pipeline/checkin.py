@@ -25,7 +25,15 @@ from .docid import DocIdError, load_secret, parse_doc_id
 from .errors import InvalidInputError
 from .identify import analyse
 from .intake import Limits, Refused
-from .judge import CheckinSummary, DocumentOutcome, UploadResult, record, write_signed
+from .judge import (
+    CheckinSummary,
+    DocumentOutcome,
+    UploadResult,
+    digitally_signed_upload,
+    keep_signed_upload,
+    record,
+    write_signed,
+)
 from .ledger import DocumentRecord, Ledger, now_iso
 from .round import RoundConfig
 
@@ -275,7 +283,10 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
         with ledger.transaction() as cursor:
             state = "verified" if accept else "rejected"
             text = reason.strip() or "accepted by hand after review"
-            if accept:
+            digital_upload = digitally_signed_upload(context, record_.doc_id) if accept else None
+            if digital_upload is not None:
+                keep_signed_upload(context, record_, digital_upload)
+            elif accept:
                 rows = ledger.received_pages(record_.doc_id)
                 if {row["page"] for row in rows} >= set(range(1, record_.pages + 1)):
                     write_signed(context, record_, rows, record_.geometry["signature_box"]["page"])

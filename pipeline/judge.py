@@ -183,7 +183,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         new_state = digital["verdict"]
         reason = digital["reason"] or "digitally signed by " + ", ".join(s["signer"] for s in digital["signers"])
         if new_state == "verified":
-            write_bytes_atomic(_signed_path(context, record_), claimed.path.read_bytes())
+            keep_signed_upload(context, record_, claimed.path)
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                          details={**details, "digital": digital, "code": digital.get("code", "")}, **event)
         return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
@@ -222,6 +222,24 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:
     name = record_.signatory.get("name") or record_.ags
     return archive.signed_dir(context.out, context.round_cfg.id) / f"{record_.ags}_{slugify(name)}.pdf"
+
+
+def keep_signed_upload(context: Context, record_: DocumentRecord, stored: Path) -> Path:
+    """A digitally signed return is kept as it came: rebuilding it would destroy its signature."""
+    path = _signed_path(context, record_)
+    write_bytes_atomic(path, stored.read_bytes())
+    return path
+
+
+def digitally_signed_upload(context: Context, doc_id: str) -> Path | None:
+    """The stored upload whose digital signature last set this document's state, if one did (a clerk
+    accepting a signature from an untrusted certificate keeps that file)."""
+    event = context.ledger.state_event(doc_id)
+    if event is None or "digital" not in json.loads(event["details"] or "{}"):
+        return None
+    row = context.ledger.connection.execute("SELECT stored_path FROM uploads WHERE sha256 = ?",
+                                            (event["file_sha256"],)).fetchone()
+    return context.out / row["stored_path"] if row else None
 
 
 def write_signed(context: Context, record_: DocumentRecord, rows, signature_page: int) -> Path:

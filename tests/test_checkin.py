@@ -297,6 +297,12 @@ def test_digitally_signed_pdf(fresh_round, runner, tmp_path):
     assert current[records[2].doc_id][0] in ("rejected",), result.output
     kept = next((fresh_round / "out" / ROUND / "signed").glob(f"{records[0].ags}_*.pdf"))
     assert kept.read_bytes() == signed[0]   # the signed file itself, signature intact
+    # A clerk accepts the signature from the untrusted certificate: the signed file is kept as it came.
+    accepted = run(runner, fresh_round, "--accept", records[1].doc_id, "--reason", "Zertifikat telefonisch geprüft")
+    assert accepted.exit_code == 0, accepted.output
+    assert states(fresh_round)[records[1].doc_id][0] == "verified"
+    kept = next((fresh_round / "out" / ROUND / "signed").glob(f"{records[1].ags}_*.pdf"))
+    assert kept.read_bytes() == signed[1]
 
 
 def test_events_record_upload_hash_pages_and_who(fresh_round, runner):
