@@ -180,13 +180,14 @@ def _fsync_dir(directory: Path) -> None:
 # --- derived files --------------------------------------------------------------------------------
 
 
-def page_as_pdf(source: Path, kind: str, source_page: int) -> bytes:
-    """One page of an upload as a one-page PDF: copied from a PDF, or an image frame wrapped in one."""
+def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes:
+    """One page of an upload as a one-page PDF: copied from a PDF, or an image frame wrapped in one.
+    `reader`, a pypdf PdfReader of `source`, saves parsing it again for each page of a long upload."""
     if kind == "pdf":
         from pypdf import PdfReader, PdfWriter
 
         writer = PdfWriter()
-        writer.add_page(PdfReader(source).pages[source_page - 1])
+        writer.add_page((reader or PdfReader(source)).pages[source_page - 1])
         buffer = io.BytesIO()
         writer.write(buffer)
         return buffer.getvalue()

@@ -268,10 +268,18 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
     if not analysis.unmatched or analysis.refused:
         return written
     directory = archive.unmatched_dir(context.out)
+    reader = None
+    if analysis.kind == "pdf":
+        from pypdf import PdfReader
+
+        try:
+            reader = PdfReader(claimed.path)  # once: a 300-page upload took 12 s parsed once per page
+        except Exception:
+            pass  # then each page fails alone below, and its note says so
     for number, why in analysis.unmatched:
         stem = f"{claimed.sha256[:16]}-page{number:03d}"
         try:
-            data = archive.page_as_pdf(claimed.path, analysis.kind, number)
+            data = archive.page_as_pdf(claimed.path, analysis.kind, number, reader)
             write_bytes_atomic(directory / f"{stem}.pdf", data)
             written[number] = f"unmatched/{stem}.pdf"
         except Exception:  # a page we cannot even copy: the note still says where the whole upload is
