@@ -53,11 +53,18 @@ def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots
     table = tomllib.loads(round_cfg.source.read_text("utf-8-sig")).get("checkin", {})
     base = round_cfg.source.parent
     limits = Limits()
+
+    def number(key: str, default: float) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise InvalidInputError(f"{round_cfg.source}: [checkin] {key} must be a positive number, not {value!r}")
+        return value
+
     values = {
-        "max_bytes": int(table.get("max_mb", limits.max_bytes / 1024 / 1024) * 1024 * 1024),
-        "max_pages": int(table.get("max_pages", limits.max_pages)),
-        "max_pixels": int(table.get("max_megapixels", limits.max_pixels / 1e6) * 1e6),
-        "max_seconds": float(table.get("max_seconds", limits.max_seconds)),
+        "max_bytes": int(number("max_mb", limits.max_bytes / 1024 / 1024) * 1024 * 1024),
+        "max_pages": int(number("max_pages", limits.max_pages)),
+        "max_pixels": int(number("max_megapixels", limits.max_pixels / 1e6) * 1e6),
+        "max_seconds": float(number("max_seconds", limits.max_seconds)),
     }
     for key, value in limit_overrides.items():
         if value is not None:

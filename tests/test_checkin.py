@@ -423,3 +423,14 @@ def test_a_foreign_page_inside_a_good_scan_is_kept_aside_and_needs_attention(fre
     assert states(fresh_round)[record.doc_id][0] == "verified"
     assert "1 page(s) match no document" in result.output
     assert len(list((fresh_round / "out" / "unmatched").glob("*-page002.pdf"))) == 1
+
+
+def test_a_bad_limit_in_round_toml_is_named_not_a_traceback(fresh_round, runner):
+    round_toml = fresh_round / "round.toml"
+    for bad in ('max_pages = "many"', "max_mb = -5", "max_seconds = true"):
+        round_toml.write_text(round_toml.read_text(encoding="utf-8").split("\n[checkin]")[0]
+                              + f"\n[checkin]\n{bad}\n", encoding="utf-8")
+        result = run(runner, fresh_round, "--inbox", str(inbox(fresh_round)))
+        assert result.exit_code == 2, (bad, result.output)
+        key = bad.split(" =")[0]
+        assert f"[checkin] {key} must be a positive number" in result.output and "round.toml" in result.output
