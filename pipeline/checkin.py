@@ -105,7 +105,11 @@ def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
     received = archive.received_dir(out, round_id)
     if path.is_symlink():
         return _refuse_link(path, context, received)
-    claimed = archive.claim(path)
+    try:
+        claimed = archive.claim(path)
+    except PermissionError as exc:  # one unreadable file (a share's rights) must not stop the run
+        return UploadResult(path.name, "", "refused", f"cannot be read ({exc.strerror}); it stays in the inbox: "
+                                                      "give this account read access and check in again")
     if claimed is None:
         return None
     try:
@@ -142,17 +146,6 @@ def _set_aside(context: Context, claimed: archive.Claim, why: str) -> UploadResu
                                                  "stored": claimed.path.relative_to(out).as_posix()})
     claimed.release()
     return UploadResult(claimed.original_name, claimed.sha256, "duplicate", reason)
-
-
-def check_in_file(path: Path, context: Context) -> UploadResult | None:
-    """Claim, store, analyse and record one upload in this process."""
-    staged = stage(path, context)
-    if not isinstance(staged, archive.Claim):
-        return staged
-    try:
-        return record(context, staged, analyse(staged.path, context))
-    finally:
-        staged.release()
 
 
 def _suffix(claimed: archive.Claim) -> str:

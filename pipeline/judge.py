@@ -41,7 +41,6 @@ class UploadResult:
     outcome: str            # matched, unmatched, refused, duplicate
     reason: str = ""
     documents: list[DocumentOutcome] = field(default_factory=list)
-    stored: str = ""
     unmatched_pages: int = 0  # pages of a matched upload that belong to no document
 
     def lines(self) -> list[str]:
@@ -84,7 +83,7 @@ class CheckinSummary:
 def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> UploadResult:
     ledger, out, round_id = context.ledger, context.out, context.round_cfg.id
     stored = claimed.path.relative_to(out).as_posix()
-    result = UploadResult(claimed.original_name, claimed.sha256, "", stored=stored)
+    result = UploadResult(claimed.original_name, claimed.sha256, "")
     unmatched_files = _write_unmatched(context, claimed, analysis)
     with ledger.transaction() as cursor:
         if cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (claimed.sha256,)).fetchone():

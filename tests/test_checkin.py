@@ -434,3 +434,24 @@ def test_a_bad_limit_in_round_toml_is_named_not_a_traceback(fresh_round, runner)
         assert result.exit_code == 2, (bad, result.output)
         key = bad.split(" =")[0]
         assert f"[checkin] {key} must be a positive number" in result.output and "round.toml" in result.output
+
+
+def test_an_unreadable_upload_is_refused_and_the_others_are_checked_in(fresh_round, runner, monkeypatch):
+    from pipeline import archive
+
+    records = documents(fresh_round)
+    scan_file(fresh_round, records[0], "lesbar.pdf")
+    (inbox(fresh_round) / "gesperrt.pdf").write_bytes(b"%PDF-1.7 whatever")
+    real_claim = archive.claim
+
+    def claim(path):
+        if path.name == "gesperrt.pdf":  # as root, file modes do not stop us: a share's refusal, simulated
+            raise PermissionError(13, "Permission denied")
+        return real_claim(path)
+
+    monkeypatch.setattr(archive, "claim", claim)
+    result = run(runner, fresh_round)
+    assert "gesperrt.pdf: REFUSED: cannot be read (Permission denied); it stays in the inbox" in result.output
+    assert states(fresh_round)[records[0].doc_id][0] == "verified", result.output
+    assert (inbox(fresh_round) / "gesperrt.pdf").exists()
+    assert result.exit_code == 1
