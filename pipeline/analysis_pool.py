@@ -66,8 +66,9 @@ class AnalysisPool:
         self.generation = 0
 
     def __enter__(self) -> AnalysisPool:
-        if self.workers > 1:
-            self._start()
+        # Always a pool, even of one worker for one file: only a separate process can be given up on
+        # when a file makes a decoder hang or crash.
+        self._start()
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -82,17 +83,14 @@ class AnalysisPool:
 
     def submit(self, path: Path) -> Handle:
         handle = Handle(path, generation=self.generation)
-        if self.pool is not None:
-            handle.pending = self.pool.apply_async(_analyse_in_worker, (str(path),))
+        handle.pending = self.pool.apply_async(_analyse_in_worker, (str(path),))
         return handle
 
-    def result(self, handle: Handle, path: Path):
-        from .identify import Analysis, analyse
+    def result(self, handle: Handle):
+        from .identify import Analysis
 
-        if self.pool is None:
-            return analyse(path, self.context)
         if handle.generation != self.generation:  # its pool was replaced after another file's timeout
-            handle.pending = self.pool.apply_async(_analyse_in_worker, (str(path),))
+            handle.pending = self.pool.apply_async(_analyse_in_worker, (str(handle.path),))
             handle.generation = self.generation
         limit = self.context.settings.limits.max_seconds
         try:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import archive
+from .analysis_pool import AnalysisPool
 from .docid import DocIdError, load_secret, parse_doc_id
 from .errors import InvalidInputError
-from .identify import analyse
 from .intake import Limits, Refused
 from .judge import (
     CheckinSummary,
@@ -185,7 +185,7 @@ def _refuse_link(link: Path, context: Context, received: Path) -> UploadResult:
     return UploadResult(link.name, sha, "refused", reason)
 
 
-def reconcile(context: Context) -> list[UploadResult]:
+def reconcile(context: Context, pool: AnalysisPool) -> list[UploadResult]:
     """Finish uploads a crashed run stored but did not record (unlocked files in received/ without a row)."""
     archive.remove_stale_temporaries([archive.received_dir(context.out, context.round_cfg.id),
                                       archive.signed_dir(context.out, context.round_cfg.id),
@@ -206,7 +206,7 @@ def reconcile(context: Context) -> list[UploadResult]:
             archive.hash_claimed(claimed)
             if path.stem != claimed.sha256:
                 continue  # not one of ours (someone put a file here by hand): leave it alone
-            results.append(record(context, claimed, analyse(path, context)))
+            results.append(record(context, claimed, pool.result(pool.submit(path))))
         finally:
             claimed.release()
     return results
@@ -217,7 +217,6 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
              on_result: Callable[[UploadResult], object] | None = None, workers: int | None = None) -> CheckinSummary:
     """Check in every upload under `paths`. Reading pages runs in `workers` processes (default: one per
     core); claiming, storing and recording stay in this process, in inbox order."""
-    from .analysis_pool import AnalysisPool
 
     out = Path(out)
     results: list[UploadResult] = []
@@ -235,13 +234,13 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
             raise InvalidInputError(f"{out}: no documents for round {round_cfg.id} in the ledger; "
                                     "run `engagiert render` first")
         context = Context(round_cfg, out, ledger, settings)
-        for result in reconcile(context):
-            results.append(result)
-            if on_result:
-                on_result(result)
         files = archive.inbox_files(paths)
         # The pool is forked before any upload is claimed, so no worker inherits a claim's lock.
         with AnalysisPool(context, workers if len(files) > 1 else 1) as pool:
+            for result in reconcile(context, pool):
+                results.append(result)
+                if on_result:
+                    on_result(result)
             pending: list[tuple[archive.Claim, object]] = []
             for path in files:
                 staged = stage(path, context)
@@ -258,7 +257,7 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
 
 def _finish(context: Context, pool, claimed: archive.Claim, handle) -> UploadResult:
     try:
-        return record(context, claimed, pool.result(handle, claimed.path))
+        return record(context, claimed, pool.result(handle))
     finally:
         claimed.release()
 

@@ -41,7 +41,7 @@ class Analysis:
 
 
 def analyse(path: Path, context: Context) -> Analysis:
-    from .verify import check_digital_signature
+    from .verify import DigitalResult, check_digital_signature
 
     analysis = Analysis()
     limits = context.settings.limits
@@ -65,8 +65,15 @@ def analyse(path: Path, context: Context) -> Analysis:
         data = path.read_bytes()
         for doc_id in {finding.doc_id for finding in analysis.findings}:
             record = context.document(doc_id)
-            rendered = (context.out / record.path).read_bytes()
-            result = check_digital_signature(data, rendered, context.settings.trust_roots)
+            try:
+                rendered = (context.out / record.path).read_bytes()
+            except OSError:  # our own file gone: not the upload's fault, and no reason to stop the run
+                result = DigitalResult("needs_review", f"our rendered file {record.path} is missing, so the signed "
+                                       "file cannot be compared with it: run `engagiert render` (it makes the "
+                                       "same file again), check the signature by hand, then --accept or --reject",
+                                       code="rendered_missing")
+            else:
+                result = check_digital_signature(data, rendered, context.settings.trust_roots)
             analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
                                         "signers": result.signers, "code": result.code}
     return analysis

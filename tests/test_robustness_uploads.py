@@ -430,3 +430,28 @@ def test_time_limit_sets_a_slow_file_aside(fresh_round, runner):
                                  str(fresh_round / "round.toml"), "-q", "--max-seconds", "0.2"])
     assert "took longer than" in result.output, result.output
     assert result.exit_code == 1
+
+
+def test_a_single_upload_that_hangs_a_decoder_is_given_up(fresh_round, runner, monkeypatch):
+    """The hard limit needs a separate process, also for one file: a decoder stuck inside one page never
+    reaches intake's check between pages."""
+    import time
+
+    from pipeline import identify
+
+    from .test_checkin import documents, inbox
+
+    record = documents(fresh_round)[0]
+    scans.to_pdf(scans.signed_scan(fresh_round / "out" / record.path, record.geometry, dpi=150),
+                 inbox(fresh_round) / "haengt.pdf", dpi=150)
+
+    def stuck(path, context):
+        time.sleep(3600)  # a decoder that never returns (the forked worker inherits this)
+
+    monkeypatch.setattr(identify, "analyse", stuck)
+    started = time.monotonic()
+    result = runner.invoke(cli, ["checkin", "--out", str(fresh_round / "out"), "--round",
+                                 str(fresh_round / "round.toml"), "-q", "--max-seconds", "0.5"])
+    assert "haengt.pdf: REFUSED: reading the file took longer than" in result.output, result.output
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
