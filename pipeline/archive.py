@@ -9,6 +9,7 @@ the kernel when its process ends, even by SIGKILL. The next run then finds the f
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import io
@@ -115,18 +116,32 @@ def store(claimed: Claim, target: Path) -> None:
     try:
         os.replace(claimed.path, target)
     except OSError as exc:
-        if exc.errno != 18:  # EXDEV: the inbox is on another disk: copy durably, then remove the original
+        if exc.errno != errno.EXDEV:  # the inbox is on another disk: copy durably, then remove the original
             raise
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as copy:
-            claimed.handle.seek(0)
-            shutil.copyfileobj(claimed.handle, copy)
-            copy.flush()
-            os.fsync(copy.fileno())
-        os.replace(temporary, target)
-        claimed.path.unlink()
+        _copy_across_disks(claimed, target)
     _fsync_dir(target.parent)
     claimed.path = target
+
+
+def _copy_across_disks(claimed: Claim, target: Path) -> None:
+    """The copy is locked before it appears under its name, and the claim moves over to it: another run's
+    reconcile must not take a stored upload whose check-in is still going on."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    copy = open(temporary, "w+b")  # noqa: SIM115 - becomes the claim's handle, the lock's owner
+    try:
+        fcntl.flock(copy.fileno(), fcntl.LOCK_EX)
+        claimed.handle.seek(0)
+        shutil.copyfileobj(claimed.handle, copy)
+        copy.flush()
+        os.fsync(copy.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        copy.close()
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    claimed.path.unlink()
+    claimed.release()  # the original's lock; the copy's lock holds on
+    claimed.handle = copy
 
 
 def store_link(link: Path, target_dir: Path) -> tuple[str, Path]:
@@ -137,7 +152,13 @@ def store_link(link: Path, target_dir: Path) -> tuple[str, Path]:
     target_dir.mkdir(parents=True, exist_ok=True)
     if target.is_symlink() or target.exists():
         target = target_dir / f"{sha}-{os.getpid()}-{abs(hash(str(link))) % 10**8}.link"
-    os.replace(link, target)
+    try:
+        os.replace(link, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        os.symlink(pointed, target)  # the inbox is on another disk: the same link made again, then removed
+        os.unlink(link)
     return sha, target
 
 

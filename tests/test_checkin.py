@@ -455,3 +455,42 @@ def test_an_unreadable_upload_is_refused_and_the_others_are_checked_in(fresh_rou
     assert states(fresh_round)[records[0].doc_id][0] == "verified", result.output
     assert (inbox(fresh_round) / "gesperrt.pdf").exists()
     assert result.exit_code == 1
+
+
+def test_an_inbox_on_another_disk_is_copied_and_stays_locked_until_recorded(fresh_round, runner, monkeypatch):
+    """os.replace cannot move across file systems (EXDEV): the upload is copied, the original removed, and
+    the claim's lock moves to the copy, so a parallel run cannot take it over half-done."""
+    import errno
+    import os
+
+    from pipeline import archive
+
+    records = documents(fresh_round)
+    scan_file(fresh_round, records[0], "scan.pdf")
+    (inbox(fresh_round) / "verknuepft.pdf").symlink_to("/etc/hostname")
+    real_replace = os.replace
+
+    def replace(source, target):
+        if Path(source).parent == inbox(fresh_round):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    real_store = archive.store
+    locked_after_store = []
+
+    def store(claimed, target):
+        real_store(claimed, target)
+        other = archive.claim(target)  # another open file description: must find it locked
+        locked_after_store.append(other is None)
+        if other is not None:
+            other.release()
+
+    monkeypatch.setattr(archive, "store", store)
+    result = run(runner, fresh_round)
+    assert states(fresh_round)[records[0].doc_id][0] == "verified", result.output
+    assert "verknuepft.pdf: REFUSED: a link to" in result.output
+    assert locked_after_store == [True]
+    assert not list(inbox(fresh_round).iterdir())  # both moved out of the inbox, nothing left behind
+    stored = list((fresh_round / "out" / ROUND / "received").glob("*.pdf"))
+    assert len(stored) == 1 and not list((fresh_round / "out" / ROUND / "received").glob(".*.tmp"))
