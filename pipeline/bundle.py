@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .errors import InvalidInputError
 from .fileio import slugify, write_bytes_atomic
+from .german import KREISFREIE_STADT
 from .ledger import DocumentRecord, Ledger, now_iso
 from .letters import (
     LetterChunk,
@@ -165,7 +166,7 @@ def group_names(entries: list[Entry], group_by: str) -> dict[str, str]:
         raise InvalidInputError(f"--group-by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
     district_names: dict[str, str] = {}
     for entry in entries:  # a district's own row names it best ("Rhein-Kreis Neuss")
-        if len(entry.signatory.ags) == 5 or entry.signatory.typ == "kreisfreie Stadt":
+        if len(entry.signatory.ags) == 5 or entry.signatory.typ == KREISFREIE_STADT:
             district_names[entry.signatory.ags[:5]] = entry.signatory.bezeichnung
     for entry in entries:  # otherwise the members' kreis column
         if entry.signatory.kreis.strip():
@@ -174,10 +175,12 @@ def group_names(entries: list[Entry], group_by: str) -> dict[str, str]:
             for entry in entries}
 
 
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
+
+
 def _name_key(text: str) -> str:
-    """German dictionary order (DIN 5007-1): umlauts sort as their base letter, ß as ss."""
-    table = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-    return text.casefold().translate(table)
+    """German dictionary order (DIN 5007-1): umlauts sort as their base letter, ß as ss (casefold)."""
+    return text.casefold().translate(_UMLAUTS)
 
 
 def sort_entries(entries: list[Entry], sort: str) -> list[Entry]:

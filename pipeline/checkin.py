@@ -273,12 +273,12 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
         record_ = ledger.document(str(parsed))
         if record_ is None or record_.round != round_cfg.id:
             raise InvalidInputError(f"{doc_id}: no such document in round {round_cfg.id}")
-        current = ledger.latest_documents(round_cfg.id).get(record_.ags)
+        context = Context(round_cfg, out, ledger, Settings(inbox=Path(".")))
+        current = context.current_document(record_.ags)
         if current is not None and current.doc_id != record_.doc_id:
             raise InvalidInputError(f"{doc_id} is superseded by {current.doc_id}; decide on the current version")
         if not accept and not reason.strip():
             raise InvalidInputError("--reject needs --reason \"…\" (the municipality is told why)")
-        context = Context(round_cfg, out, ledger, Settings(inbox=Path(".")))
         with ledger.transaction() as cursor:
             state = "verified" if accept else "rejected"
             text = reason.strip() or "accepted by hand after review"

@@ -108,8 +108,11 @@ def addressee_lines(gender: str | None, office: str, name: str) -> list[str]:
     return [line for line in (f"{prefix}{office}".strip(), name.strip()) if line]
 
 
-def _pages_de(pages: list[int]) -> str:
+def pages_de(pages: list[int]) -> str:
+    """[2] -> "Seite 2", [1, 2, 3] -> "Seiten 1, 2 und 3", [] -> ""."""
     numbers = [str(page) for page in pages]
+    if not numbers:
+        return ""
     if len(numbers) == 1:
         return f"Seite {numbers[0]}"
     return "Seiten " + ", ".join(numbers[:-1]) + f" und {numbers[-1]}"
@@ -122,7 +125,7 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
     page = details.get("signature_page", 2)
     texts = {
         "unsigned": f"Das Unterschriftsfeld auf Seite {page} ist leer: das Exemplar wurde nicht unterschrieben.",
-        "pages_missing": f"Es fehlt noch {_pages_de(details.get('missing') or [1])}.",
+        "pages_missing": f"Es fehlt noch {pages_de(details.get('missing') or [1])}.",
         "old_version": (f"Unterschrieben wurde eine ältere Fassung (V{details.get('old_version', '?')}) des "
                         f"Dokuments. Gültig ist nur die beigefügte Fassung V{details.get('version', '?')}, "
                         "weil sich die Angaben darin geändert haben."),
@@ -136,6 +139,6 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
     if code in texts:
         text = texts[code]
         if code == "unsigned" and details.get("missing"):
-            text += f" Außerdem fehlt {_pages_de(details['missing'])}."
+            text += f" Außerdem fehlt {pages_de(details['missing'])}."
         return text
     return (reason or "").strip()

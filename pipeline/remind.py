@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .errors import EngagiertError, ExitCode, InvalidInputError
 from .fileio import slugify, write_bytes_atomic
+from .german import pages_de
 from .ledger import Ledger
 from .reports import DocumentStatus, collect_status, german_date
 from .round import RoundConfig
@@ -94,14 +95,6 @@ def _environment():
                               trim_blocks=True, lstrip_blocks=True)
 
 
-def _pages_phrase(pages: list[int]) -> str:
-    if not pages:
-        return ""
-    if len(pages) == 1:
-        return f"Seite {pages[0]}"
-    return "Seiten " + ", ".join(str(page) for page in pages[:-1]) + f" und {pages[-1]}"
-
-
 def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt.date,
                      outcome: dict | None = None) -> dict:
     """`outcome`: details of the document's newest state event (check-in records a reason code there)."""
@@ -123,7 +116,7 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
         "reason": german.reason_in_german((outcome or {}).get("code"), document.reason, outcome),
         "sent_date": german.long_date(dt.date.fromisoformat(document.sent_at[:10])) if document.sent_at else "",
         "refused_date": german_date(document.since),
-        "received": _pages_phrase(document.pages_received), "missing": _pages_phrase(missing),
+        "received": pages_de(document.pages_received), "missing": pages_de(missing),
         "missing_count": len(missing),
         "deadline": german.long_date(deadline) if deadline else "",
         "deadline_passed": bool(deadline and deadline < today),

@@ -15,13 +15,12 @@ from pathlib import Path
 from .fileio import write_text_atomic
 from .nrwmap import load_map
 from .reports import (
-    REGIERUNGSBEZIRKE,
     STATE_LABELS_DE,
     DocumentStatus,
     RoundStatus,
+    bezirk_order,
     collect_status,
     german_date,
-    known_values,
     summary,
 )
 from .round import RoundConfig
@@ -52,11 +51,7 @@ class ReportResult:
 
 def _bars(documents: list[DocumentStatus], width: float = 380.0) -> list[dict]:
     """One stacked bar per Regierungsbezirk, segments in state order, widths relative to the largest bar."""
-    bezirke = [b for b in REGIERUNGSBEZIRKE if any(d.regierungsbezirk == b for d in documents)]
-    bezirke += [b for b in known_values(documents, "regierungsbezirk") if b not in bezirke]
-    if any(not d.regierungsbezirk for d in documents):
-        bezirke.append("")
-    groups = {b: [d for d in documents if d.regierungsbezirk == b] for b in bezirke}
+    groups = {b: [d for d in documents if d.regierungsbezirk == b] for b in bezirk_order(documents)}
     largest = max((len(members) for members in groups.values()), default=0) or 1
     bars = []
     for index, (bezirk, members) in enumerate(groups.items()):
@@ -173,10 +168,10 @@ def render_html(context: dict, templates_dir: Path = TEMPLATES_DIR) -> str:
     return environment.get_template("report.html.j2").render(**context)
 
 
-def write_report(out: Path, round_cfg: RoundConfig, geojson: Path, output: Path | None = None) -> ReportResult:
+def write_report(out: Path, round_cfg: RoundConfig, geojson: Path) -> ReportResult:
     status = collect_status(out, round_cfg.id)
     context = build_context(status, round_cfg, geojson)
-    path = output or round_cfg.round_dir(out) / REPORT_FILE
+    path = round_cfg.round_dir(out) / REPORT_FILE
     write_text_atomic(path, render_html(context))
     map_shapes = len(context["map"]["municipalities"]) + len(context["map"]["districts"]) if context["map"] else None
     return ReportResult(path, context["total"], context["verified"], map_shapes, context["off_map"])

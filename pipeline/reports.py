@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .german import DISTRICT_TYPES
 from .ledger import LEDGER_FILE, STATES, Ledger, now_iso
 
 #: German names of the states, as the office says them (CSV/XLSX exports, the HTML report).
@@ -196,6 +197,15 @@ def filter_documents(documents: list[DocumentStatus], *, states=(), regierungsbe
     return chosen
 
 
+def bezirk_order(documents: list[DocumentStatus]) -> list[str]:
+    """The Regierungsbezirke present, in the official order, then any others, then "" (none given)."""
+    bezirke = [b for b in REGIERUNGSBEZIRKE if any(d.regierungsbezirk == b for d in documents)]
+    bezirke += [b for b in known_values(documents, "regierungsbezirk") if b not in bezirke]
+    if any(not d.regierungsbezirk for d in documents):
+        bezirke.append("")
+    return bezirke
+
+
 def known_values(documents: list[DocumentStatus], attribute: str) -> list[str]:
     return sorted({getattr(document, attribute) for document in documents if getattr(document, attribute)})
 
@@ -208,7 +218,7 @@ def check_filters(status: RoundStatus, regierungsbezirk: str | None, kreis: str 
             continue
         known = known_values(status.documents, attribute)
         if attribute == "kreis":
-            known += [d.bezeichnung for d in status.documents if d.typ in ("Kreis", "Städteregion")]
+            known += [d.bezeichnung for d in status.documents if d.typ in DISTRICT_TYPES]
         if value.strip().casefold() not in {item.casefold() for item in known}:
             raise InvalidInputError(f"{option} '{value}': no such value in round {status.round_id}; "
                                     f"known: {', '.join(sorted(set(known))) or 'none'}")
@@ -243,12 +253,8 @@ def format_summary(status: RoundStatus, documents: list[DocumentStatus]) -> str:
     recent = [d for d in documents if d.ags in status.recent_returns]
     recent_verified = sum(1 for d in recent if d.state == "verified")
     lines += ["", f"Returned in the last {RECENT_DAYS} days: {len(recent)} ({recent_verified} verified)", ""]
-    bezirke = [b for b in REGIERUNGSBEZIRKE if any(d.regierungsbezirk == b for d in documents)]
-    bezirke += [b for b in known_values(documents, "regierungsbezirk") if b not in bezirke]
-    if any(not d.regierungsbezirk for d in documents):
-        bezirke.append("")
     rows = []
-    for bezirk in bezirke:
+    for bezirk in bezirk_order(documents):
         members = [d for d in documents if d.regierungsbezirk == bezirk]
         verified = sum(1 for d in members if d.state == "verified")
         rows.append([bezirk or "(none)", str(len(members)), str(verified), str(len(members) - verified),
