@@ -29,7 +29,6 @@ from .letters import (
     addressee,
     chunked,
     letter_context,
-    missing_address_fields,
     render_chunks,
     signatory_from_ledger,
 )
@@ -324,7 +323,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     for name, members in planned:
         postal = []
         for entry in members:
-            missing = missing_address_fields(entry.signatory)
+            missing = entry.signatory.missing_address_fields
             if missing:
                 no_address.append((entry, missing))
             else:
@@ -408,7 +407,7 @@ def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None,
             for entry in entries:
                 state = states.get(entry.record.doc_id)
                 # Documents a bundle run just wrote have an address (maybe a corrected one from the file).
-                if ags is None and missing_address_fields(entry.signatory):
+                if ags is None and entry.signatory.missing_address_fields:
                     summary.no_address.append(entry.signatory.ags)
                 elif state in SENT_OR_LATER:
                     summary.already.append(entry.signatory.ags)

@@ -39,10 +39,6 @@ def signatory_from_ledger(row: dict) -> Signatory:
     return Signatory(**values)
 
 
-def missing_address_fields(signatory: Signatory) -> list[str]:
-    return [column for column in ("strasse", "plz", "ort") if not getattr(signatory, column).strip()]
-
-
 def recipient_lines(signatory: Signatory) -> list[str]:
     """The window address: "Frau Bürgermeisterin / Dr. Maria Schmitz / Stadt Bielefeld / Rathausplatz 1 /
     33602 Bielefeld"."""

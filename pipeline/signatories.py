@@ -67,8 +67,13 @@ class Signatory:
         return german.full_name(self.titel, self.vorname, self.nachname)
 
     @property
+    def missing_address_fields(self) -> list[str]:
+        """The postal-address columns a cover letter needs and this row leaves empty."""
+        return [column for column in ("strasse", "plz", "ort") if not getattr(self, column).strip()]
+
+    @property
     def has_postal_address(self) -> bool:
-        return bool(self.strasse and self.plz and self.ort)
+        return not self.missing_address_fields
 
 
 @dataclass(frozen=True)
