@@ -11,7 +11,6 @@ ledger and round file give the same bytes (fixed /ID from the inputs, dates from
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidInputError
-from .fileio import slugify, write_bytes_atomic
+from .fileio import excel_csv, neutralise, slugify, write_bytes_atomic
 from .german import KREISFREIE_STADT
 from .ledger import DocumentRecord, Ledger, now_iso
 from .letters import (
@@ -224,12 +223,8 @@ class Assembled:
 
 
 def _csv_bytes(columns: Iterable[str], rows: Iterable[Iterable]) -> bytes:
-    """UTF-8 with BOM, ';' separated, CRLF: what German Excel opens with a double click."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """A manifest for Excel; names and designations come from the signatories file, so text is neutralised."""
+    return excel_csv(columns, ([neutralise(cell) if isinstance(cell, str) else cell for cell in row] for row in rows))
 
 
 def assemble(group: str, entries: list[Entry], letters: list[RenderedLetters], out: Path, round_cfg: RoundConfig,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -52,3 +53,25 @@ def slugify(text: str, max_length: int = 60) -> str:
     while "--" in cleaned:
         cleaned = cleaned.replace("--", "-")
     return cleaned.strip("-")[:max_length] or "unbenannt"
+
+
+# Text a spreadsheet would run as a formula when a clerk opens the file (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; anything else is unchanged."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+def excel_csv(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
+    """UTF-8 with BOM, ';' separated, CRLF: what German Excel opens with a double click. Cells are
+    written as given: text from a signatories file goes through neutralise() first."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")

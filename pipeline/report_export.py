@@ -10,14 +10,12 @@ Excel strips before looking) gets a leading apostrophe, as OWASP recommends, so 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
 
+from .fileio import excel_csv, neutralise
 from .reports import STATE_LABELS_DE, DocumentStatus, RoundStatus, german_date, summary
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 #: (heading, how to get the value); kinds: text, date, int
 COLUMNS: list[tuple[str, str]] = [
@@ -27,11 +25,6 @@ COLUMNS: list[tuple[str, str]] = [
     ("Verschickt am", "date"), ("Tage seit Versand", "int"), ("Letzte Erinnerung", "date"),
     ("E-Mail", "text"), ("Ansprechpartner", "text"),
 ]
-
-
-def neutralise(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; anything else is unchanged."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def _values(document: DocumentStatus, today: dt.date) -> list:
@@ -53,9 +46,7 @@ def to_json(status: RoundStatus, documents: list[DocumentStatus]) -> str:
 
 
 def to_csv(status: RoundStatus, documents: list[DocumentStatus]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([heading for heading, _ in COLUMNS])
+    rows = []
     for document in documents:
         cells = []
         for (_, kind), value in zip(COLUMNS, _values(document, status.today), strict=True):
@@ -67,8 +58,8 @@ def to_csv(status: RoundStatus, documents: list[DocumentStatus]) -> bytes:
                 cells.append(str(value))
             else:
                 cells.append(neutralise(str(value)))
-        writer.writerow(cells)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows.append(cells)
+    return excel_csv([heading for heading, _ in COLUMNS], rows)
 
 
 def to_xlsx(status: RoundStatus, documents: list[DocumentStatus]) -> bytes:
