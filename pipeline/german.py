@@ -67,6 +67,22 @@ def full_name(titel: str, vorname: str, nachname: str) -> str:
     return " ".join(part for part in (titel.strip(), vorname.strip(), nachname.strip()) if part)
 
 
+def name_of_row(row: dict) -> str:
+    """The signer's full name from a signatories row as the ledger keeps it."""
+    return full_name(row.get("titel", ""), row.get("vorname", ""), row.get("nachname", ""))
+
+
+def office_of_row(row: dict) -> tuple[str, str | None]:
+    """Office title and gender ("f", "m" or None) from a signatories row as the ledger keeps it. A type or
+    Anrede this version does not know (an older ledger) gives the funktion column and no gender, so
+    letters fall back to the neutral salutation."""
+    try:
+        gender = gender_from_anrede(row.get("anrede", ""))
+        return office_title(row.get("typ", ""), gender, row.get("funktion", "")), gender
+    except KeyError:
+        return row.get("funktion", ""), None
+
+
 def salutation(gender: str | None, office: str, titel: str, nachname: str) -> str:
     """DIN 5008 letter salutation with office and academic title.
 

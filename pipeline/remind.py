@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .errors import EngagiertError, ExitCode, InvalidInputError
 from .fileio import slugify, write_bytes_atomic
-from .german import pages_de
+from .german import name_of_row, pages_de
 from .ledger import Ledger
 from .reports import DocumentStatus, collect_status, german_date
 from .round import RoundConfig
@@ -101,11 +101,7 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
     from . import german
 
     signatory = document.signatory
-    try:
-        gender = german.gender_from_anrede(signatory.get("anrede", ""))
-        office = german.office_title(document.typ, gender, signatory.get("funktion", ""))
-    except KeyError:  # a type or Anrede this version does not know (older ledger): "Sehr geehrte Damen und Herren"
-        office, gender = "", None
+    office, gender = german.office_of_row({**signatory, "typ": document.typ})
     missing = [page for page in range(1, document.pages + 1) if page not in document.pages_received]
     deadline = round_cfg.deadline
     sender = round_cfg.sender
@@ -124,12 +120,6 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
         "postal": ", ".join(part for part in (sender.organisation, sender.department, sender.street,
                                               f"{sender.plz} {sender.ort}".strip()) if part),
     }
-
-
-def german_name(signatory: dict) -> str:
-    from .german import full_name
-
-    return full_name(signatory.get("titel", ""), signatory.get("vorname", ""), signatory.get("nachname", ""))
 
 
 def _header_text(text: str) -> str:
@@ -152,7 +142,7 @@ def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, n
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = _header_text(f"{prefix}: {round_cfg.title} – {document.bezeichnung}")
     message["From"] = formataddr((_header_text(sender.organisation), sender.email))
-    person = german_name(document.signatory)
+    person = name_of_row(document.signatory)
     message["To"] = formataddr((_header_text(person or document.bezeichnung), document.email))
     if sender.email:
         message["Reply-To"] = sender.email

@@ -106,14 +106,9 @@ def summary(documents: list[DocumentStatus]) -> dict[str, int]:
 
 def contact_of(signatory: dict) -> str:
     """"Dr. Maria Schmitz (Bürgermeisterin)": who to ask, as far as the CSV says."""
-    from .german import full_name, gender_from_anrede, office_title
+    from .german import name_of_row, office_of_row
 
-    name = full_name(signatory.get("titel", ""), signatory.get("vorname", ""), signatory.get("nachname", ""))
-    try:
-        office = office_title(signatory.get("typ", ""), gender_from_anrede(signatory.get("anrede", "")),
-                              signatory.get("funktion", ""))
-    except KeyError:  # a type or Anrede this version does not know (an older ledger): show the name alone
-        office = signatory.get("funktion", "")
+    name, (office, _) = name_of_row(signatory), office_of_row(signatory)
     if name and office:
         return f"{name} ({office})"
     return name or office
