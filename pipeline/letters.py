@@ -57,8 +57,7 @@ def return_line(round_cfg: RoundConfig) -> str:
     if round_cfg.letter.return_line:
         return round_cfg.letter.return_line
     sender = round_cfg.sender
-    town = f"{sender.plz} {sender.ort}".strip()
-    return " · ".join(part for part in (sender.organisation, sender.street, town) if part)
+    return " · ".join(part for part in (sender.organisation, sender.street, sender.town) if part)
 
 
 def _sign_and_return(copies: int, deadline: str) -> str:
@@ -77,12 +76,10 @@ def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, co
     sender, letter = round_cfg.sender, round_cfg.letter
     deadline = german.long_date(round_cfg.deadline) if round_cfg.deadline else ""
     letter_date = german.long_date(letter.date or round_cfg.date)
-    postal = ", ".join(part for part in (sender.organisation, sender.department, sender.street,
-                                         f"{sender.plz} {sender.ort}".strip()) if part)
     return_ways = []
     if sender.upload_url:
         return_ways.append(f"als Scan oder Foto beider Seiten über {sender.upload_url} (am schnellsten) oder")
-    return_ways.append(f"per Post an {postal}.")
+    return_ways.append(f"per Post an {sender.postal}.")
     contact = " oder ".join(part for part in (sender.phone, sender.email) if part)
     closing_paragraphs = ["Der QR-Code unten rechts auf jeder Seite ordnet Ihre Rücksendung automatisch zu; "
                           "bitte unterschreiben oder stempeln Sie nicht darüber."]

@@ -117,8 +117,7 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
         "deadline": german.long_date(deadline) if deadline else "",
         "deadline_passed": bool(deadline and deadline < today),
         "attachment": Path(document.path).name, "sender": sender,
-        "postal": ", ".join(part for part in (sender.organisation, sender.department, sender.street,
-                                              f"{sender.plz} {sender.ort}".strip()) if part),
+        "postal": sender.postal,
     }
 
 

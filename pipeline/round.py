@@ -42,6 +42,15 @@ class Sender:
     email: str
     upload_url: str
 
+    @property
+    def town(self) -> str:
+        return f"{self.plz} {self.ort}".strip()
+
+    @property
+    def postal(self) -> str:
+        """The postal address on one line, for letters and reminders."""
+        return ", ".join(part for part in (self.organisation, self.department, self.street, self.town) if part)
+
 
 @dataclass(frozen=True)
 class Letter:
