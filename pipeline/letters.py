@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from . import german
+from . import TEMPLATES_DIR, german
 from .errors import InvalidInputError
 from .round import RoundConfig
 from .signatories import Signatory
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # Letters are laid out in chunks of this many (one WeasyPrint call each, spread over processes). The
 # size is fixed, never derived from the CPU count, so every machine writes the same bytes.
 LETTERS_PER_CHUNK = 16

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
+from . import TEMPLATES_DIR
 from .errors import EngagiertError, ExitCode, InvalidInputError
 from .fileio import slugify, write_bytes_atomic
 from .german import name_of_row, pages_de
@@ -32,7 +33,6 @@ from .ledger import Ledger
 from .reports import DocumentStatus, collect_status, german_date
 from .round import RoundConfig
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 REMINDABLE = ("sent", "incomplete", "rejected")
 SMTP_TIMEOUT_SECONDS = 30
 SMTP_USER_ENV, SMTP_PASSWORD_ENV = "ENGAGIERT_SMTP_USER", "ENGAGIERT_SMTP_PASSWORD"

@@ -22,14 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import docid, german, hyphenation
+from . import TEMPLATES_DIR, docid, german, hyphenation
 from .errors import EngagiertError, InvalidInputError
 from .fileio import slugify, write_bytes_atomic
 from .ledger import DocumentRecord, Ledger, now_iso
 from .round import RoundConfig
 from .signatories import Signatory
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DOCUMENT_TEMPLATE = "erklaerung.html.j2"
 STYLESHEET = "style.css"
 DOCUMENT_LANGUAGE = "de"  # the template's <html lang>: what WeasyPrint hyphenates with

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import TEMPLATES_DIR
 from .fileio import write_text_atomic
 from .nrwmap import load_map
 from .reports import (
@@ -25,7 +26,6 @@ from .reports import (
 )
 from .round import RoundConfig
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 REPORT_FILE = "report.html"
 #: Fill colours by state; distinguishable in greyscale print too (light to dark roughly by progress).
 STATE_COLOURS = {
