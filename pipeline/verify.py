@@ -115,26 +115,6 @@ def _fast_length(n: int) -> int:
         n += 1
 
 
-def _ncc_map(scan: np.ndarray, blank: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Normalised correlation of `blank` (where `mask`) at every placement inside `scan`, by FFT."""
-    height, width = blank.shape
-    big_h, big_w = scan.shape
-    weights = mask.astype(np.float64)
-    count = float(weights.sum())
-    template = (blank - blank[mask].mean()) * weights
-    norm_template = float(np.sqrt((template ** 2).sum())) or 1.0
-    shape = (_fast_length(big_h + height), _fast_length(big_w + width))
-    valid = (slice(0, big_h - height + 1), slice(0, big_w - width + 1))
-    scan_spectrum = np.fft.rfft2(scan, shape)
-    square_spectrum = np.fft.rfft2(scan ** 2, shape)
-    weight_spectrum = np.conj(np.fft.rfft2(weights, shape))
-    numerator = np.fft.irfft2(scan_spectrum * np.conj(np.fft.rfft2(template, shape)), shape)[valid]
-    sums = np.fft.irfft2(scan_spectrum * weight_spectrum, shape)[valid]
-    squares = np.fft.irfft2(square_spectrum * weight_spectrum, shape)[valid]
-    variance = np.maximum(squares - sums ** 2 / count, 1e-6)
-    return numerator / (np.sqrt(variance) * norm_template)
-
-
 class _Template:
     """Our page's window, prepared for normalised correlation at any placement in the scan window."""
 
@@ -154,6 +134,23 @@ class _Template:
         total, energy = float(weighted.sum()), float((weighted * patch).sum())
         variance = max(energy - total * total / self.count, 1e-6)
         return float((patch * self.centred).sum()) / (np.sqrt(variance) * self.norm)
+
+
+def _ncc_map(scan: np.ndarray, template: _Template) -> np.ndarray:
+    """Normalised correlation of `template` at every placement inside `scan`, by FFT."""
+    height, width = template.height, template.width
+    big_h, big_w = scan.shape
+    weights, count, norm_template = template.weights, template.count, template.norm
+    shape = (_fast_length(big_h + height), _fast_length(big_w + width))
+    valid = (slice(0, big_h - height + 1), slice(0, big_w - width + 1))
+    scan_spectrum = np.fft.rfft2(scan, shape)
+    square_spectrum = np.fft.rfft2(scan ** 2, shape)
+    weight_spectrum = np.conj(np.fft.rfft2(weights, shape))
+    numerator = np.fft.irfft2(scan_spectrum * np.conj(np.fft.rfft2(template.centred, shape)), shape)[valid]
+    sums = np.fft.irfft2(scan_spectrum * weight_spectrum, shape)[valid]
+    squares = np.fft.irfft2(square_spectrum * weight_spectrum, shape)[valid]
+    variance = np.maximum(squares - sums ** 2 / count, 1e-6)
+    return numerator / (np.sqrt(variance) * norm_template)
 
 
 def _half(array: np.ndarray) -> np.ndarray:
@@ -189,7 +186,7 @@ def _align(scan_dark: np.ndarray, blank_dark: np.ndarray, mask: np.ndarray) -> t
     start_x = (scan_half.shape[1] - blank_half.shape[1]) // 2
     score, cy, cx = _climb(coarse, scan_half, start_y, start_x)
     if score < GOOD_ALIGNMENT:
-        correlation = _ncc_map(scan_half, blank_half, mask_half)
+        correlation = _ncc_map(scan_half, coarse)
         fy, fx = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
         score, cy, cx = max((score, cy, cx), _climb(coarse, scan_half, int(fy), int(fx), steps=(1,)))
     score, dy, dx = _climb(_Template(blank_dark, mask), scan_dark, 2 * cy, 2 * cx, steps=(1,))
