@@ -32,7 +32,7 @@ from .letters import (
     signatory_from_ledger,
 )
 from .round import RoundConfig
-from .signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory
+from .signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
 
 GROUP_BY = ("regierungsbezirk", "kreis", "none")
 SORT_BY = ("plz", "name")
@@ -129,12 +129,6 @@ def selected_entries(ledger: Ledger, round_cfg: RoundConfig, signatories: list[S
     if signatories is not None:
         entries = refresh_addresses(entries, signatories, round_cfg)
     return select_only(entries, only) if only else entries
-
-
-def normalise_ags(value: str) -> str:
-    """An AGS as typed: Excel and people drop the leading zero of NRW keys ("5711000" -> "05711000")."""
-    value = value.strip()
-    return f"0{value}" if value.isdigit() and len(value) in (4, 7) else value
 
 
 def select_only(entries: list[Entry], only: Iterable[str]) -> list[Entry]:

@@ -279,8 +279,10 @@ def _percent(part: int, whole: int) -> str:
 
 def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
     """The AGS as stored (a key typed without its leading zero is found too) and its newest signatory row."""
+    from .signatories import normalise_ags
+
     typed = ags.strip()
-    candidates = [typed] + (["0" + typed] if typed.isdigit() and len(typed) in (4, 7) else [])
+    candidates = list(dict.fromkeys([typed, normalise_ags(typed)]))
     for candidate in candidates:
         row = ledger.connection.execute(
             "SELECT signatory FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",

@@ -33,6 +33,12 @@ EMAIL_PATTERN = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
 TYPES_BY_LOWER = {typ.lower(): typ for typ in german.KNOWN_TYPES}
 
 
+def normalise_ags(value: str) -> str:
+    """An AGS as typed: Excel and people drop the leading zero of NRW keys ("5711000" -> "05711000")."""
+    value = value.strip()
+    return f"0{value}" if value.isdigit() and len(value) in (4, 7) else value
+
+
 @dataclass(frozen=True, slots=True)  # slots: a run holds every row; 10,800 of them without a __dict__ each
 class Signatory:
     """One municipality and its head, as one document is rendered for it."""
