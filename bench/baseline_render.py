@@ -12,7 +12,8 @@ import jinja2
 import weasyprint
 
 from pipeline import docid
-from pipeline.render import TEMPLATES_DIR, document_context
+from pipeline.render.layout import document_context
+from pipeline.templating import TEMPLATES_DIR
 from pipeline.round import load_round
 from pipeline.signatories import load_signatories
 

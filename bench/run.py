@@ -232,8 +232,8 @@ def table(rows: list[dict]) -> str:
 def hyphenation_cache() -> str:
     """Build the per-machine cache of parsed hyphenation patterns before measuring, as any earlier render
     on the machine has: a machine's very first render parses them once (+0.8 s)."""
-    from pipeline import hyphenation
-    from pipeline.render import DOCUMENT_LANGUAGE
+    from pipeline.render import hyphenation
+    from pipeline.render.layout import DOCUMENT_LANGUAGE
 
     hyphenation.preload(DOCUMENT_LANGUAGE)
     return f"hyphenation patterns cached in {hyphenation.cache_dir()}"

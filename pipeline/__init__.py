@@ -1,6 +1,7 @@
-"""engagiert: signing rounds of the Kommunen-Netzwerk: engagiert in NRW."""
+"""engagiert: signing rounds of the Kommunen-Netzwerk: engagiert in NRW.
 
-from pathlib import Path
-
-# The Jinja2 templates and style sheets of documents, cover letters, reminders and the report.
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+The package is laid out by stage (see README, "Where the code lives"):
+``render`` → ``dispatch`` → ``checkin`` → ``track``, over a ground floor of shared modules
+(``ledger``, ``round``, ``signatories``, ``docid``, ``states``, ``german``, ``errors``, ``fileio``,
+``templating``, ``workers``, ``units``); ``cli`` is the skin that calls them.
+"""

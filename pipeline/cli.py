@@ -156,8 +156,8 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
 
     Example: engagiert status --outstanding --regierungsbezirk Detmold
     """
-    from .reports import check_filters, collect_status, filter_documents, format_outstanding, format_summary
     from .round import load_round
+    from .track.status import check_filters, collect_status, filter_documents, format_outstanding, format_summary
 
     round_cfg = load_round(round_file)
     if fmt == "xlsx" and output is None:
@@ -172,7 +172,7 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
         data = (text + "\n").encode("utf-8")
     else:  # an export lists (and counts) exactly the documents asked for
         documents = filter_documents(documents, outstanding=outstanding)
-        from . import report_export
+        from .track import export as report_export
 
         data = {"json": lambda: report_export.to_json(report, documents).encode("utf-8"),
                 "csv": lambda: report_export.to_csv(report, documents),
@@ -244,12 +244,13 @@ def bundle(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signato
 
     Example: engagiert bundle --out out --group-by regierungsbezirk --copies 2
     """
-    from . import bundle as bundle_stage
+    from .dispatch import bundle as bundle_stage
+    from .dispatch.mark_sent import mark_sent
     from .round import load_round
 
     round_cfg = load_round(round_file)
     signatories = _signatories_if_given(ctx, signatories_file)
-    from .render import default_jobs
+    from .workers import default_workers as default_jobs
 
     with progress_bar(None, quiet, "cover letters") as bar:
         summary = bundle_stage.bundle_round(round_cfg, out, group_by=group_by, sort=sort, copies=copies,
@@ -275,7 +276,7 @@ def bundle(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signato
             click.echo(f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing")
     if mark_sent:
         bundled = [entry.signatory.ags for bundle_file in summary.files for entry in bundle_file.entries]
-        _echo_marked(bundle_stage.mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
+        _echo_marked(mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
                                             ags=bundled))
     if summary.no_address:
         ctx.exit(int(ExitCode.needs_attention))
@@ -298,7 +299,7 @@ def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bo
 
     Example: engagiert mark-sent --date 2024-05-17
     """
-    from .bundle import mark_sent
+    from .dispatch.mark_sent import mark_sent
     from .round import load_round
 
     round_cfg = load_round(round_file)
@@ -340,7 +341,9 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
 
     Example: engagiert checkin --accept ENG-2024-05-05711000-V1-ABCDEFGH --reason "Unterschrift geprüft"
     """
-    from .checkin import check_in, decide, load_settings
+    from .checkin.context import load_settings
+    from .checkin.decide import decide
+    from .checkin.run import check_in
     from .round import load_round
 
     round_cfg = load_round(round_file)
@@ -358,7 +361,7 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     missing = [path for path in targets if not path.exists() and not path.is_symlink()]
     if missing:
         raise InvalidInputError(f"{missing[0]}: not found (the inbox is set by --inbox or [checkin] inbox)")
-    from .archive import inbox_files
+    from .checkin.archive import inbox_files
 
     uploads = inbox_files(targets)  # listed once: the bar's total, and what check_in reads
     with progress_bar(len(uploads), quiet, "checking in") as bar:
@@ -390,9 +393,9 @@ def report(out: Path, round_file: Path, quiet: bool, geojson: Path | None):
 
     Example: engagiert report --out out
     """
-    from .nrwmap import geojson_path
-    from .report_html import write_report
     from .round import load_round
+    from .track.nrwmap import geojson_path
+    from .track.report import write_report
 
     round_cfg = load_round(round_file)
     boundaries = geojson_path(geojson)
@@ -422,8 +425,8 @@ def remind(out: Path, round_file: Path, quiet: bool, after_days: int | None, min
 
     Example: engagiert remind --dry-run
     """
-    from .remind import format_result, send_reminders
     from .round import load_round
+    from .track.remind import format_result, send_reminders
 
     round_cfg = load_round(round_file)
     after = round_cfg.remind_after_days if after_days is None else after_days
@@ -448,9 +451,9 @@ def history(out: Path, round_file: Path, quiet: bool, ags: str, fmt: str):
     """
     import json
 
-    from .reports import format_history
-    from .reports import history as load_history
     from .round import load_round
+    from .track.history import format_history
+    from .track.history import history as load_history
 
     data = load_history(out, load_round(round_file).id, ags)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_history(data))

@@ -120,7 +120,7 @@ def to_tiff(images: list[Image.Image], path: Path, dpi: int = 200) -> Path:
 
 def qr_image(payload: str, scale: int = 4) -> Image.Image:
     """A QR code (error level Q, with its quiet zone) as a grey image, made the way documents make theirs."""
-    from pipeline.compose import make_qr
+    from pipeline.render.qr import make_qr
 
     return Image.fromarray(make_qr(payload).to_image(scale=scale, add_quiet_zones=True)).convert("L")
 

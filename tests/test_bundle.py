@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from pipeline import german
 from pipeline.cli import cli
 from pipeline.errors import InvalidInputError
-from pipeline.letters import LetterRenderer, letter_context
+from pipeline.dispatch.letters import LetterRenderer, letter_context
 from pipeline.round import load_round
 from pipeline.signatories import Signatory
 

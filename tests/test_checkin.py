@@ -337,7 +337,8 @@ def test_a_tiny_mark_in_the_box_needs_review_not_verified(fresh_round, runner):
 def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
     """Photos with up to 10 % perspective: the QR fit alone misplaces the box by millimetres; aligning on
     the printed text must find it, and any doubt must be 'ambiguous', never 'signed'."""
-    from pipeline import intake, verify
+    from pipeline.checkin import intake
+    from pipeline.checkin import ink as verify
 
     verdicts = {True: [], False: []}
     for seed, record in enumerate(documents(rendered_round) * 2):
@@ -362,7 +363,7 @@ def test_ink_verdicts_from_box_images():
     import numpy as np
     from PIL import Image
 
-    from pipeline.verify import measure_ink
+    from pipeline.checkin.ink import measure_ink
 
     rng = np.random.default_rng(3)
     height, width, margin = 300, 500, 30
@@ -437,7 +438,7 @@ def test_a_bad_limit_in_round_toml_is_named_not_a_traceback(fresh_round, runner)
 
 
 def test_an_unreadable_upload_is_refused_and_the_others_are_checked_in(fresh_round, runner, monkeypatch):
-    from pipeline import archive
+    from pipeline.checkin import archive
 
     records = documents(fresh_round)
     scan_file(fresh_round, records[0], "lesbar.pdf")
@@ -463,7 +464,7 @@ def test_an_inbox_on_another_disk_is_copied_and_stays_locked_until_recorded(fres
     import errno
     import os
 
-    from pipeline import archive
+    from pipeline.checkin import archive
 
     records = documents(fresh_round)
     scan_file(fresh_round, records[0], "scan.pdf")

@@ -246,7 +246,7 @@ def _count(base: Path, sql: str) -> int:
 def test_a_missing_system_library_is_an_instruction_not_a_traceback(tmp_path, runner, round_file, monkeypatch):
     import sys
 
-    from pipeline import render as render_module
+    from pipeline.render import layout as render_module
 
     render_module.renderer_for.cache_clear()
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if Pango could not be loaded

@@ -169,7 +169,7 @@ KILLED_RENDERS = 3
 def _render_process(base: Path, record_every: int) -> subprocess.Popen:
     """`engagiert render` in its own process group, recording every `record_every` documents (the real run
     records every 500: far more than a test renders) so that a kill lands between recordings."""
-    code = (f"import sys, pipeline.render as render; render.RECORD_EVERY = {record_every}; "
+    code = (f"import sys, pipeline.render.run as render; render.RECORD_EVERY = {record_every}; "
             "from pipeline.cli import main; sys.argv[0] = 'engagiert'; main()")
     return subprocess.Popen([sys.executable, "-c", code, "render", "--signatories", str(base / "signatories.csv"),
                              "--round", str(base / "round.toml"), "--out", str(base / "out"), "-q", "--workers", "2"],

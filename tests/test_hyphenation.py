@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyphen
 import pytest
 
-from pipeline import hyphenation
+from pipeline.render import hyphenation
 
 WORDS = ["Entwicklungswerkstätten", "Erfahrungsaustausch", "Wertschätzung", "Oberbürgermeisterin"]
 

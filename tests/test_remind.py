@@ -222,8 +222,8 @@ def test_header_injection_is_impossible(overdue_round):
     """A line break in a name (from a spreadsheet) cannot add a header such as Bcc."""
     import datetime as dt
 
-    from pipeline.remind import build_message
-    from pipeline.reports import collect_status
+    from pipeline.track.remind import build_message
+    from pipeline.track.status import collect_status
     from pipeline.round import load_round
 
     out = overdue_round / "out"

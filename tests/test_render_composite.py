@@ -53,7 +53,8 @@ def test_a_document_comes_out_the_same_alone_and_anywhere_in_a_batch(tmp_path):
     """Overlays are laid out in batches (render_many): the ids a batch makes unique, the fonts and the
     metadata must not leak from one document into another, or re-rendering a lost file would change it."""
     from pipeline import docid
-    from pipeline.render import BATCH_SIZE, Renderer, document_context
+    from pipeline.render.layout import Renderer, document_context
+    from pipeline.render.run import BATCH_SIZE
 
     rows = nrw_rows("Stadt Bonn", "Gemeinde Alfter", "Kreis Borken", "Stadt Aachen", "Gemeinde Nachrodt-Wiblingwerde",
                     "Stadt Bielefeld", "Kreis Siegen-Wittgenstein", "Stadt Köln", "Gemeinde Wachtberg")

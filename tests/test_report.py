@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.cli import cli
 from pipeline.ledger import STATES, DocumentRecord, Ledger
-from pipeline.nrwmap import repair_name
+from pipeline.track.nrwmap import repair_name
 
 from .test_status import AACHEN, ALFTER, BIELEFELD, BORKEN, ROUND_ID, SHS, ledger_states, prepare_mixed_round
 
@@ -214,7 +214,7 @@ def test_report_in_the_browser_shows_what_the_ledger_says(runner, report_round, 
 def test_report_screenshot_shows_the_state_colours(runner, report_round, tmp_path):
     from PIL import Image
 
-    from pipeline.report_html import STATE_COLOURS
+    from pipeline.track.report import STATE_COLOURS
 
     path = write_report(runner, report_round)
     shot = tmp_path / "report.png"

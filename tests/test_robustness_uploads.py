@@ -437,7 +437,7 @@ def test_a_single_upload_that_hangs_a_decoder_is_given_up(fresh_round, runner, m
     reaches intake's check between pages."""
     import time
 
-    from pipeline import identify
+    from pipeline.checkin import identify
 
     from .test_checkin import documents, inbox
 

@@ -14,10 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 #: Where the boundaries are looked for unless --geojson / ENGAGIERT_GEOJSON says otherwise.
-DEFAULT_GEOJSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "nrw-grenzen.geojson"
+DEFAULT_GEOJSON = Path(__file__).resolve().parents[3] / "shared" / "data" / "nrw-grenzen.geojson"
 GEOJSON_ENV = "ENGAGIERT_GEOJSON"
 MAP_WIDTH = 760.0
 

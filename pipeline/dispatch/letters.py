@@ -9,16 +9,16 @@ the deadline); nothing in a letter comes from anywhere else, so the same inputs 
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from . import TEMPLATES_DIR, german
-from .errors import InvalidInputError
-from .round import RoundConfig
-from .signatories import Signatory
+from .. import german
+from ..errors import InvalidInputError
+from ..round import RoundConfig
+from ..signatories import Signatory
+from ..templating import TEMPLATES_DIR
 
 # Letters are laid out in chunks of this many (one WeasyPrint call each, spread over processes). The
 # size is fixed, never derived from the CPU count, so every machine writes the same bytes.
@@ -124,17 +124,16 @@ class LetterRenderer:
     """Jinja environment, stylesheet and fonts, loaded once per run (as render.Renderer does)."""
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR):
-        from .render import _check_system_libraries
+        from ..templating import load_weasyprint
 
-        self.weasyprint = _check_system_libraries()
+        self.weasyprint = load_weasyprint()
         self.templates_dir = Path(templates_dir)
 
     @cached_property
     def _environment(self):
-        import jinja2
+        from ..templating import environment
 
-        return jinja2.Environment(loader=jinja2.FileSystemLoader(self.templates_dir), autoescape=True,
-                                  undefined=jinja2.StrictUndefined)
+        return environment(self.templates_dir)
 
     @cached_property
     def _font_config(self):
@@ -217,12 +216,10 @@ def render_chunks(chunks: list[LetterChunk], workers: int = 1,
             if progress:
                 progress(len(chunk.letters))
         return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from ..workers import process_pool
 
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with process_pool(workers) as pool:
         for chunk, result in zip(chunks, pool.map(_render_chunk, chunks), strict=True):
             results.append(result)
             if progress:

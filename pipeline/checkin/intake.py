@@ -20,9 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .docid import ID_IN_TEXT
-
-MM_PER_PT = 25.4 / 72
+from ..docid import ID_IN_TEXT
+from ..units import MM_PER_PT
 
 
 @dataclass(frozen=True)

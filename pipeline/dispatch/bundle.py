@@ -18,10 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InvalidInputError
-from .fileio import excel_csv, neutralise, slugify, write_bytes_atomic
-from .german import KREISFREIE_STADT
-from .ledger import DocumentRecord, Ledger, now_iso
+from ..errors import InvalidInputError
+from ..fileio import excel_csv, neutralise, slugify, write_bytes_atomic
+from ..german import KREISFREIE_STADT
+from ..ledger import DocumentRecord, Ledger
+from ..round import RoundConfig
+from ..signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
+from ..units import A4_HEIGHT_PT, A4_WIDTH_PT
 from .letters import (
     LetterChunk,
     RenderedLetters,
@@ -31,20 +34,15 @@ from .letters import (
     render_chunks,
     signatory_from_ledger,
 )
-from .round import RoundConfig
-from .signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
 
 GROUP_BY = ("regierungsbezirk", "kreis", "none")
 SORT_BY = ("plz", "name")
 ALL_GROUP = "alle"
-A4 = (595.28, 841.89)  # PDF points
 PRINT_DIR = "print"
 NO_ADDRESS_FILE = "ohne-anschrift.csv"
 REPRINT_SUFFIX = "_nachdruck"
 MANIFEST_COLUMNS = ("position", "ags", "bezeichnung", "empfaenger", "plz", "ort", "first_page", "last_page",
                     "pages", "sheets", "copies")
-# Documents in these states have gone out (or come back) already: mark-sent leaves them alone.
-SENT_OR_LATER = ("sent", "incomplete", "verified", "rejected", "needs_review")
 
 
 @dataclass(frozen=True)
@@ -76,15 +74,6 @@ class BundleSummary:
     duplex: bool = True
 
 
-@dataclass
-class MarkSentSummary:
-    date: dt.date
-    marked: list[str]
-    already: list[str]
-    no_address: list[str]
-    not_marked_states: dict[str, int] = field(default_factory=dict)
-
-
 # --- choosing and ordering ---------------------------------------------------------------------------
 
 def current_entries(ledger: Ledger, round_id: str) -> list[Entry]:
@@ -101,7 +90,7 @@ def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_
     keeps the old row. Whatever the document does print must still match the file, else the document is
     outdated and has to be rendered first. Rows of the ledger that the file no longer has stay as they are.
     """
-    from .render import fingerprint, printed_fields, templates_digest
+    from ..render import fingerprint, printed_fields, templates_digest
 
     by_ags = {signatory.ags: signatory for signatory in signatories}
     templates_sha = templates_digest()
@@ -240,7 +229,7 @@ def assemble(group: str, entries: list[Entry], letters: list[RenderedLetters], o
 
     def pad_to_front_side() -> None:
         if duplex and len(writer.pages) % 2:
-            writer.add_blank_page(*A4)
+            writer.add_blank_page(A4_WIDTH_PT, A4_HEIGHT_PT)
 
     for position, entry in enumerate(entries, start=1):
         first = len(writer.pages) + 1
@@ -366,46 +355,4 @@ def _remove_stale(print_dir: Path, keep: set[Path]) -> list[Path]:
 
 # --- dispatch -------------------------------------------------------------------------------------------
 
-def today() -> dt.date:
-    return dt.datetime.fromisoformat(now_iso()).date()
 
-
-def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None, only: Iterable[str] = (),
-              ags: Iterable[str] | None = None, signatories: list[Signatory] | None = None) -> MarkSentSummary:
-    """One "sent" event per current document still in state "rendered", in one transaction.
-
-    `only` are AGS as typed by a person (checked); `ags` restricts to documents a bundle run just wrote
-    (all of them have a postal address); otherwise municipalities without one are skipped, judged by
-    `signatories` when given (as bundle_round does) or by the rows stored in the ledger.
-    The event's time is the dispatch date at 00:00 UTC, or now when the date is today, so the reminder
-    clock starts on the day the letters went out.
-    """
-    current_day = today()
-    date = date or current_day
-    if date > current_day:
-        raise InvalidInputError(f"--date {date.isoformat()} is in the future; give the day the letters were posted")
-    at = now_iso() if date == current_day else f"{date.isoformat()}T00:00:00+00:00"
-    summary = MarkSentSummary(date, [], [], [])
-    with Ledger.open(out) as ledger:
-        entries = selected_entries(ledger, round_cfg, signatories, list(only))
-        if ags is not None:
-            wanted = set(ags)
-            entries = [entry for entry in entries if entry.signatory.ags in wanted]
-        states = {row["doc_id"]: row["state"] for row in ledger.status_rows(round_cfg.id)}
-        with ledger.transaction() as cursor:
-            for entry in entries:
-                state = states.get(entry.record.doc_id)
-                # Documents a bundle run just wrote have an address (maybe a corrected one from the file).
-                if ags is None and entry.signatory.missing_address_fields:
-                    summary.no_address.append(entry.signatory.ags)
-                elif state in SENT_OR_LATER:
-                    summary.already.append(entry.signatory.ags)
-                elif state == "rendered":
-                    ledger.add_event(cursor, round_id=round_cfg.id, kind="sent", ags=entry.signatory.ags,
-                                     doc_id=entry.record.doc_id, state="sent",
-                                     details={"date": date.isoformat()}, at=at)
-                    summary.marked.append(entry.signatory.ags)
-                else:
-                    summary.not_marked_states[state or "unknown"] = summary.not_marked_states.get(
-                        state or "unknown", 0) + 1
-    return summary

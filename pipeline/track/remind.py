@@ -25,13 +25,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
-from . import TEMPLATES_DIR
-from .errors import EngagiertError, ExitCode, InvalidInputError
-from .fileio import slugify, write_bytes_atomic
-from .german import name_of_row, pages_de
-from .ledger import Ledger
-from .reports import DocumentStatus, collect_status, german_date
-from .round import RoundConfig
+from ..errors import EngagiertError, ExitCode, InvalidInputError
+from ..fileio import slugify, write_bytes_atomic
+from ..german import name_of_row, pages_de
+from ..ledger import Ledger
+from ..round import RoundConfig
+from ..templating import TEMPLATES_DIR, environment
+from .status import DocumentStatus, collect_status, german_date
 
 REMINDABLE = ("sent", "incomplete", "rejected")
 SMTP_TIMEOUT_SECONDS = 30
@@ -87,18 +87,14 @@ def plan_reminders(documents: list[DocumentStatus], today: dt.date, after_days: 
 
 
 def _environment():
-    import jinja2
-
-    # Plain text: no HTML escaping (a "&" in a name stays "&"); undefined names fail loudly.
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
+    # Plain text: no HTML escaping (a "&" in a name stays "&").
+    return environment(TEMPLATES_DIR, text=True, trim_blocks=True, keep_trailing_newline=True)
 
 
 def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt.date,
                      outcome: dict | None = None) -> dict:
     """`outcome`: details of the document's newest state event (check-in records a reason code there)."""
-    from . import german
+    from .. import german
 
     signatory = document.signatory
     office, gender = german.office_of_row({**signatory, "typ": document.typ})

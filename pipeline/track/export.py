@@ -14,8 +14,8 @@ import datetime as dt
 import io
 import json
 
-from .fileio import excel_csv, neutralise
-from .reports import STATE_LABELS_DE, DocumentStatus, RoundStatus, german_date, summary
+from ..fileio import excel_csv, neutralise
+from .status import STATE_LABELS_DE, DocumentStatus, RoundStatus, german_date, summary
 
 #: (heading, how to get the value); kinds: text, date, int
 COLUMNS: list[tuple[str, str]] = [

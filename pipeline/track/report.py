@@ -12,10 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import TEMPLATES_DIR
-from .fileio import write_text_atomic
+from ..fileio import write_text_atomic
+from ..round import RoundConfig
+from ..templating import TEMPLATES_DIR, environment
 from .nrwmap import load_map
-from .reports import (
+from .status import (
     STATE_LABELS_DE,
     DocumentStatus,
     RoundStatus,
@@ -24,7 +25,6 @@ from .reports import (
     german_date,
     summary,
 )
-from .round import RoundConfig
 
 REPORT_FILE = "report.html"
 #: Fill colours by state; distinguishable in greyscale print too (light to dark roughly by progress).
@@ -161,11 +161,7 @@ def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) ->
 
 
 def render_html(context: dict, templates_dir: Path = TEMPLATES_DIR) -> str:
-    import jinja2
-
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir), autoescape=True,
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return environment.get_template("report.html.j2").render(**context)
+    return environment(templates_dir, trim_blocks=True).get_template("report.html.j2").render(**context)
 
 
 def write_report(out: Path, round_cfg: RoundConfig, geojson: Path) -> ReportResult:

@@ -10,37 +10,21 @@ kernel to kill them when their parent dies (a killed check-in leaves no orphans 
 from __future__ import annotations
 
 import multiprocessing
-import os
-import signal
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..workers import default_workers, die_with_parent, ignore_interrupts, process_context
 
 _worker_context = None
 
 
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: workers then end when they find the task queue closed
-
-
 def _init_worker(round_cfg, out: str, settings) -> None:
     global _worker_context
-    from .checkin import Context
-    from .ledger import Ledger
+    from ..ledger import Ledger
+    from .context import Context
 
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent()
+    ignore_interrupts()
     _worker_context = Context(round_cfg, Path(out), Ledger.open(Path(out)), settings)
 
 
@@ -78,7 +62,7 @@ class AnalysisPool:
 
     def _start(self) -> None:
         context = self.context
-        self.pool = multiprocessing.get_context("fork").Pool(
+        self.pool = process_context(fork=True).Pool(
             self.workers, initializer=_init_worker, initargs=(context.round_cfg, str(context.out), context.settings))
 
     def submit(self, path: Path) -> Handle:

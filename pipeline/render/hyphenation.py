@@ -15,7 +15,7 @@ import os
 import pickle
 from pathlib import Path
 
-from .fileio import write_bytes_atomic
+from ..fileio import write_bytes_atomic
 
 
 def cache_dir() -> Path:

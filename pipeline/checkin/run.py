@@ -15,87 +15,20 @@ A file in ``received/`` without an upload row is a run that died between 1 and 3
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InvalidInputError
+from ..ledger import Ledger, now_iso
+from ..round import RoundConfig
 from . import archive
-from .analysis_pool import AnalysisPool
-from .docid import DocIdError, load_secret, parse_doc_id
-from .errors import InvalidInputError
-from .intake import Limits, Refused
-from .judge import (
-    CheckinSummary,
-    DocumentOutcome,
-    UploadResult,
-    digitally_signed_upload,
-    keep_signed_upload,
-    record,
-    write_signed,
-)
-from .ledger import DocumentRecord, Ledger, now_iso
-from .round import RoundConfig
+from .context import Context, Settings
+from .intake import Refused
+from .judge import record
+from .pool import AnalysisPool
+from .results import CheckinSummary, UploadResult
 
-
-@dataclass
-class Settings:
-    inbox: Path
-    limits: Limits = field(default_factory=Limits)
-    trust_roots: list = field(default_factory=list)
-
-
-def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots: tuple[Path, ...] = (),
-                  **limit_overrides) -> Settings:
-    """[checkin] from round.toml (inbox, trust_roots, limits), overridden by the command line."""
-    from .verify import load_trust_roots
-
-    table = tomllib.loads(round_cfg.source.read_text("utf-8-sig")).get("checkin", {})
-    base = round_cfg.source.parent
-    limits = Limits()
-
-    def number(key: str, default: float) -> float:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise InvalidInputError(f"{round_cfg.source}: [checkin] {key} must be a positive number, not {value!r}")
-        return value
-
-    values = {
-        "max_bytes": int(number("max_mb", limits.max_bytes / 1024 / 1024) * 1024 * 1024),
-        "max_pages": int(number("max_pages", limits.max_pages)),
-        "max_pixels": int(number("max_megapixels", limits.max_pixels / 1e6) * 1e6),
-        "max_seconds": float(number("max_seconds", limits.max_seconds)),
-    }
-    for key, value in limit_overrides.items():
-        if value is not None:
-            values[key] = value
-    if any(value <= 0 for value in values.values()):
-        raise InvalidInputError(f"{round_cfg.source}: [checkin] limits must be positive numbers")
-    roots = [base / path for path in table.get("trust_roots", [])] + list(trust_roots)
-    inbox_path = inbox if inbox is not None else base / table.get("inbox", "inbox")
-    return Settings(inbox=Path(inbox_path), limits=Limits(**{**limits.__dict__, **values}),
-                    trust_roots=load_trust_roots(roots))
-
-
-class Context:
-    """What analysis needs from the round: the documents, the MAC key, the limits."""
-
-    def __init__(self, round_cfg: RoundConfig, out: Path, ledger: Ledger, settings: Settings):
-        self.round_cfg, self.out, self.ledger, self.settings = round_cfg, Path(out), ledger, settings
-        self.secret = load_secret(out)
-
-    def current_document(self, ags: str) -> DocumentRecord | None:
-        """The newest version for a municipality, read now (a render may have run beside us)."""
-        row = self.ledger.connection.execute(
-            "SELECT doc_id FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",
-            (self.round_cfg.id, ags)).fetchone()
-        return self.ledger.document(row["doc_id"]) if row else None
-
-    def document(self, doc_id: str) -> DocumentRecord | None:
-        return self.ledger.document(doc_id)
-
-
-# --- one upload, the inbox, crash recovery, manual decisions ----------------------------------------
+# --- one upload, the inbox, crash recovery ----------------------------------------
 
 
 def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
@@ -262,34 +195,3 @@ def _finish(context: Context, pool, claimed: archive.Claim, handle) -> UploadRes
         claimed.release()
 
 
-def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason: str) -> DocumentOutcome:
-    """A clerk settles a case by hand (typically "needs review"): recorded as a decision event."""
-    out = Path(out)
-    try:
-        parsed = parse_doc_id(doc_id)
-    except DocIdError as exc:
-        raise InvalidInputError(str(exc)) from exc
-    with Ledger.open(out) as ledger:
-        record_ = ledger.document(str(parsed))
-        if record_ is None or record_.round != round_cfg.id:
-            raise InvalidInputError(f"{doc_id}: no such document in round {round_cfg.id}")
-        context = Context(round_cfg, out, ledger, Settings(inbox=Path(".")))
-        current = context.current_document(record_.ags)
-        if current is not None and current.doc_id != record_.doc_id:
-            raise InvalidInputError(f"{doc_id} is superseded by {current.doc_id}; decide on the current version")
-        if not accept and not reason.strip():
-            raise InvalidInputError("--reject needs --reason \"…\" (the municipality is told why)")
-        with ledger.transaction() as cursor:
-            state = "verified" if accept else "rejected"
-            text = reason.strip() or "accepted by hand after review"
-            digital_upload = digitally_signed_upload(context, record_.doc_id) if accept else None
-            if digital_upload is not None:
-                keep_signed_upload(context, record_, digital_upload)
-            elif accept:
-                rows = ledger.received_pages(record_.doc_id)
-                if {row["page"] for row in rows} >= set(range(1, record_.pages + 1)):
-                    write_signed(context, record_, rows, record_.geometry["signature_box"]["page"])
-            Ledger.add_event(cursor, round_id=round_cfg.id, kind="decision", ags=record_.ags, doc_id=record_.doc_id,
-                             state=state, reason=text)
-        return DocumentOutcome(record_.doc_id, record_.ags, record_.signatory.get("bezeichnung", record_.ags),
-                               state, text, [])

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .docid import DocIdError, check_doc_id, parse_qr_payload
+from ..docid import DocIdError, check_doc_id, parse_qr_payload
 from .intake import Refused, open_upload, read_pages
 
 if TYPE_CHECKING:
-    from .checkin import Context
+    from .context import Context
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Analysis:
 
 
 def analyse(path: Path, context: Context) -> Analysis:
-    from .verify import DigitalResult, check_digital_signature
+    from .digital import DigitalResult, check_digital_signature
 
     analysis = Analysis()
     limits = context.settings.limits
@@ -80,7 +80,7 @@ def analyse(path: Path, context: Context) -> Analysis:
 
 
 def _identify_page(page, context: Context, analysis: Analysis) -> None:
-    from .verify import signature_ink, signature_ink_on_page
+    from .ink import signature_ink, signature_ink_on_page
 
     if page.blank:
         analysis.blank.append(page.number)

@@ -1,0 +1,63 @@
+"""What a check-in reports: per upload its outcome, per document its new state and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROBLEM_STATES = ("rejected", "needs_review")
+
+
+@dataclass
+class DocumentOutcome:
+    doc_id: str
+    ags: str
+    bezeichnung: str
+    state: str | None       # the document's state after this upload (None: unchanged)
+    reason: str
+    pages: list[int]
+
+
+@dataclass
+class UploadResult:
+    name: str
+    sha256: str
+    outcome: str            # matched, unmatched, refused, duplicate
+    reason: str = ""
+    documents: list[DocumentOutcome] = field(default_factory=list)
+    unmatched_pages: int = 0  # pages of a matched upload that belong to no document
+
+    def lines(self) -> list[str]:
+        if self.outcome in ("refused", "unmatched", "duplicate") and not self.documents:
+            return [f"{self.name}: {self.outcome.upper()}: {self.reason}"]
+        lines = [f"{self.name}:" + (f" ({self.reason})" if self.reason else "")]
+        for doc in self.documents:
+            state = (doc.state or "unchanged").replace("_", " ").upper()
+            pages = ", ".join(map(str, doc.pages))
+            lines.append(f"  {doc.bezeichnung} ({doc.doc_id}), page(s) {pages}: {state}"
+                         + (f": {doc.reason}" if doc.reason else ""))
+        return lines
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.outcome in ("refused", "unmatched") or self.unmatched_pages > 0 or any(
+            doc.state in PROBLEM_STATES for doc in self.documents)
+
+
+@dataclass
+class CheckinSummary:
+    results: list[UploadResult]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for result in self.results if result.outcome == outcome)
+
+    def states(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            for doc in result.documents:
+                key = doc.state or "unchanged"
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    @property
+    def needs_attention(self) -> bool:
+        return any(result.needs_attention for result in self.results)

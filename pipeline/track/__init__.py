@@ -1,0 +1,8 @@
+"""Track: where the round stands and what to do about it.
+
+- ``status``: reading the ledger into per-municipality status; filters; the terminal tables.
+- ``history``: every event of one municipality.
+- ``export``: status as CSV, XLSX and JSON.
+- ``report``: the self-contained HTML report; ``nrwmap`` draws its map.
+- ``remind``: reminder e-mails (.eml or SMTP).
+"""

@@ -1,0 +1,50 @@
+"""Worker processes: how many, and how they are started, for rendering, letters and check-in.
+
+On Linux workers are forked: they inherit what the parent already loaded (WeasyPrint, the hyphenation
+patterns, base layouts), which is most of a worker's start-up cost. Elsewhere they are spawned.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+
+def default_workers() -> int:
+    """One per CPU core this process may run on (a container's CPU limit, not the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def process_context(fork: bool | None = None):
+    """fork on Linux (inherits loaded state), spawn elsewhere; `fork=True` insists on fork."""
+    return multiprocessing.get_context("fork" if (can_fork() if fork is None else fork) else "spawn")
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes started the platform's cheapest safe way."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this worker when its parent dies (a killed run leaves no orphans)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: workers then end when they find the task queue closed
+
+
+def ignore_interrupts() -> None:
+    """Ctrl-C is the parent's to handle: a worker must not die half-way through writing a file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
