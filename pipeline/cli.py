@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .errors import EngagiertError, ExitCode, InvalidInputError
-from .ledger import STATES as STATE_NAMES
+from .states import STATES as STATE_NAMES
 
 
 class EngagiertGroup(click.Group):

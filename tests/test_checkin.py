@@ -337,8 +337,8 @@ def test_a_tiny_mark_in_the_box_needs_review_not_verified(fresh_round, runner):
 def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
     """Photos with up to 10 % perspective: the QR fit alone misplaces the box by millimetres; aligning on
     the printed text must find it, and any doubt must be 'ambiguous', never 'signed'."""
-    from pipeline.checkin import intake
     from pipeline.checkin import ink as verify
+    from pipeline.checkin import intake
 
     verdicts = {True: [], False: []}
     for seed, record in enumerate(documents(rendered_round) * 2):

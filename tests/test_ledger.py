@@ -50,7 +50,7 @@ def test_a_ledger_from_a_newer_version_is_refused(tmp_path):
 
 
 def test_a_locked_ledger_gives_a_clear_message(tmp_path, monkeypatch):
-    import pipeline.ledger as ledger_module
+    import pipeline.ledger.connection as ledger_module
 
     monkeypatch.setattr(ledger_module, "BUSY_TIMEOUT_SECONDS", 0.2)
     with Ledger.open(tmp_path) as holder, Ledger.open(tmp_path) as waiter:

@@ -61,10 +61,7 @@ class Context:
 
     def current_document(self, ags: str) -> DocumentRecord | None:
         """The newest version for a municipality, read now (a render may have run beside us)."""
-        row = self.ledger.connection.execute(
-            "SELECT doc_id FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",
-            (self.round_cfg.id, ags)).fetchone()
-        return self.ledger.document(row["doc_id"]) if row else None
+        return self.ledger.current_document(self.round_cfg.id, ags)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.ledger.document(doc_id)

@@ -28,7 +28,7 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
     result = UploadResult(claimed.original_name, claimed.sha256, "")
     unmatched_files = _write_unmatched(context, claimed, analysis)
     with ledger.transaction() as cursor:
-        if cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (claimed.sha256,)).fetchone():
+        if Ledger.upload_known(cursor, claimed.sha256):
             result.outcome, result.reason = "duplicate", "another check-in recorded the same file a moment ago"
             return result
         if analysis.refused:
@@ -48,19 +48,16 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                    "found": [{"page": f.source_page, "doc_id": f.doc_id, "doc_page": f.page, "how": f.how}
                              for f in analysis.findings]}
         at = now_iso()
-        cursor.execute("INSERT INTO uploads (sha256, round, original_name, stored_path, size, received_at, outcome, "
-                       "reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (claimed.sha256, round_id, claimed.original_name, stored, claimed.size, at, result.outcome,
-                        result.reason or None, json.dumps(details, ensure_ascii=False)))
+        Ledger.add_upload(cursor, sha256=claimed.sha256, round_id=round_id, original_name=claimed.original_name,
+                          stored_path=stored, size=claimed.size, received_at=at, outcome=result.outcome,
+                          reason=result.reason or None, details=details)
         Ledger.add_event(cursor, round_id=round_id, kind="upload", reason=result.reason or None,
                          file_sha256=claimed.sha256, at=at,
                          details={"upload": claimed.original_name, "outcome": result.outcome, "stored": stored})
         for finding in _best_per_page(analysis.findings):
-            cursor.execute("INSERT OR IGNORE INTO pages (doc_id, page, upload_sha256, source_page, ink, details, "
-                           "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           (finding.doc_id, finding.page, claimed.sha256, finding.source_page,
-                            finding.ink["verdict"] if finding.ink else None,
-                            json.dumps({"how": finding.how, "ink": finding.ink}), at))
+            Ledger.add_page(cursor, doc_id=finding.doc_id, page=finding.page, upload_sha256=claimed.sha256,
+                            source_page=finding.source_page, ink=finding.ink["verdict"] if finding.ink else None,
+                            details={"how": finding.how, "ink": finding.ink}, received_at=at)
         for doc_id in dict.fromkeys(finding.doc_id for finding in analysis.findings):
             pages = sorted({f.page for f in analysis.findings if f.doc_id == doc_id})
             outcome = _judge(context, cursor, claimed, analysis, doc_id, pages)
@@ -178,8 +175,7 @@ def digitally_signed_upload(context: Context, doc_id: str) -> Path | None:
     event = context.ledger.state_event(doc_id)
     if event is None or "digital" not in json.loads(event["details"] or "{}"):
         return None
-    row = context.ledger.connection.execute("SELECT stored_path FROM uploads WHERE sha256 = ?",
-                                            (event["file_sha256"],)).fetchone()
+    row = context.ledger.upload(event["file_sha256"])
     return context.out / row["stored_path"] if row else None
 
 

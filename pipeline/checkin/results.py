@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PROBLEM_STATES = ("rejected", "needs_review")
+from ..states import PROBLEM_STATES
 
 
 @dataclass

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import InvalidInputError
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
+from ..states import Outcome
 from . import archive
 from .context import Context, Settings
 from .intake import Refused
@@ -47,9 +48,7 @@ def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
         return None
     try:
         archive.hash_claimed(claimed)
-        known = context.ledger.connection.execute(
-            "SELECT original_name, received_at, stored_path FROM uploads WHERE sha256 = ?",
-            (claimed.sha256,)).fetchone()
+        known = context.ledger.upload(claimed.sha256)
         if known is not None:
             return _set_aside(context, claimed, f"the same file was already checked in as "
                                                 f"'{known['original_name']}' on {known['received_at'][:10]}")
@@ -108,11 +107,10 @@ def _refuse_link(link: Path, context: Context, received: Path) -> UploadResult:
     reason = (f"a link to {target} (not followed: only files put into the inbox itself are read); "
               "copy the file into the inbox instead")
     with context.ledger.transaction() as cursor:
-        if not cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (sha,)).fetchone():
-            cursor.execute("INSERT INTO uploads (sha256, round, original_name, stored_path, size, received_at, "
-                           "outcome, reason) VALUES (?, ?, ?, ?, 0, ?, 'refused', ?)",
-                           (sha, context.round_cfg.id, link.name, stored.relative_to(context.out).as_posix(),
-                            now_iso(), reason))
+        if not Ledger.upload_known(cursor, sha):
+            Ledger.add_upload(cursor, sha256=sha, round_id=context.round_cfg.id, original_name=link.name,
+                              stored_path=stored.relative_to(context.out).as_posix(), size=0, received_at=now_iso(),
+                              outcome=Outcome.REFUSED, reason=reason)
         Ledger.add_event(cursor, round_id=context.round_cfg.id, kind="upload", reason=reason, file_sha256=sha,
                          details={"upload": link.name, "outcome": "refused"})
     return UploadResult(link.name, sha, "refused", reason)
@@ -126,7 +124,7 @@ def reconcile(context: Context, pool: AnalysisPool) -> list[UploadResult]:
     received = archive.received_dir(context.out, context.round_cfg.id)
     if not received.is_dir():
         return []
-    recorded = {row[0] for row in context.ledger.connection.execute("SELECT stored_path FROM uploads")}
+    recorded = context.ledger.stored_upload_paths()
     results = []
     for path in sorted(received.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.relative_to(context.out).as_posix() in recorded:

@@ -11,10 +11,8 @@ from ..errors import InvalidInputError
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
 from ..signatories import Signatory
+from ..states import SENT_OR_LATER, EventKind, State
 from .bundle import selected_entries
-
-# Documents in these states have gone out (or come back) already: mark-sent leaves them alone.
-SENT_OR_LATER = ("sent", "incomplete", "verified", "rejected", "needs_review")
 
 
 @dataclass
@@ -60,9 +58,9 @@ def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None,
                     summary.no_address.append(entry.signatory.ags)
                 elif state in SENT_OR_LATER:
                     summary.already.append(entry.signatory.ags)
-                elif state == "rendered":
-                    ledger.add_event(cursor, round_id=round_cfg.id, kind="sent", ags=entry.signatory.ags,
-                                     doc_id=entry.record.doc_id, state="sent",
+                elif state == State.RENDERED:
+                    ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.SENT, ags=entry.signatory.ags,
+                                     doc_id=entry.record.doc_id, state=State.SENT,
                                      details={"date": date.isoformat()}, at=at)
                     summary.marked.append(entry.signatory.ags)
                 else:

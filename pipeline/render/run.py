@@ -22,6 +22,7 @@ from ..fileio import slugify, write_bytes_atomic
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..round import RoundConfig
 from ..signatories import Signatory
+from ..states import EventKind, State
 from ..templating import TEMPLATES_DIR
 from ..workers import can_fork, default_workers, process_pool
 from .fingerprint import fingerprint, printed_fields, templates_digest
@@ -185,13 +186,13 @@ def _record(ledger: Ledger, cursor, job: DocumentJob, result: WrittenDocument, r
     if previous and previous.doc_id == job.doc_id:
         return None  # the same version re-rendered after its file went missing: already recorded
     ledger.add_document(cursor, record)
-    ledger.add_event(cursor, round_id=round_cfg.id, kind="rendered", ags=record.ags, doc_id=record.doc_id,
-                     state="rendered", file_sha256=record.sha256,
+    ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.RENDERED, ags=record.ags, doc_id=record.doc_id,
+                     state=State.RENDERED, file_sha256=record.sha256,
                      details={"version": record.version, "path": record.path}, at=rendered_at)
     if not previous:
         return None
-    ledger.add_event(cursor, round_id=round_cfg.id, kind="superseded", ags=record.ags, doc_id=previous.doc_id,
-                     state="superseded", reason=f"replaced by version {record.version} ({record.doc_id})",
+    ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.SUPERSEDED, ags=record.ags, doc_id=previous.doc_id,
+                     state=State.SUPERSEDED, reason=f"replaced by version {record.version} ({record.doc_id})",
                      at=rendered_at)
     return previous.doc_id
 

@@ -15,7 +15,8 @@ import io
 import json
 
 from ..fileio import excel_csv, neutralise
-from .status import STATE_LABELS_DE, DocumentStatus, RoundStatus, german_date, summary
+from ..states import STATE_LABELS_DE
+from .status import DocumentStatus, RoundStatus, german_date, summary
 
 #: (heading, how to get the value); kinds: text, date, int
 COLUMNS: list[tuple[str, str]] = [

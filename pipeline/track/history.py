@@ -17,16 +17,13 @@ def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
     typed = ags.strip()
     candidates = list(dict.fromkeys([typed, normalise_ags(typed)]))
     for candidate in candidates:
-        row = ledger.connection.execute(
-            "SELECT signatory FROM documents WHERE round = ? AND ags = ? ORDER BY version DESC LIMIT 1",
-            (round_id, candidate)).fetchone()
-        if row:
-            return candidate, json.loads(row["signatory"])
+        document = ledger.current_document(round_id, candidate)
+        if document:
+            return candidate, document.signatory
     # Not a key: maybe a name. Suggest, never guess.
     needle = typed.casefold()
-    matches = [f"{row['ags']} ({row['bezeichnung']})" for row in ledger.connection.execute(
-        "SELECT DISTINCT ags, json_extract(signatory, '$.bezeichnung') AS bezeichnung FROM documents "
-        "WHERE round = ? ORDER BY ags", (round_id,)) if needle and needle in (row["bezeichnung"] or "").casefold()]
+    matches = [f"{key} ({bezeichnung})" for key, bezeichnung in ledger.designations(round_id)
+               if needle and needle in bezeichnung.casefold()]
     hint = f"; did you mean {', '.join(matches[:5])}?" if matches else ""
     raise InvalidInputError(f"AGS '{typed}': no document of round {round_id} has this key{hint}")
 
@@ -38,8 +35,7 @@ def history(out: Path, round_id: str, ags: str) -> dict:
         raise InvalidInputError(f"{path}: no ledger here; give the right --out")
     with Ledger(path) as ledger:
         ags, signatory = _resolve_ags(ledger, round_id, ags)
-        versions = {row["doc_id"]: row["version"] for row in ledger.connection.execute(
-            "SELECT doc_id, version FROM documents WHERE round = ? AND ags = ?", (round_id, ags))}
+        versions = ledger.versions(round_id, ags)
         rows = ledger.events(round_id, ags)
     events = [{"id": row["id"], "at": row["at"], "kind": row["kind"], "state": row["state"],
                "reason": row["reason"], "actor": row["actor"], "doc_id": row["doc_id"],

@@ -30,10 +30,10 @@ from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
 from ..ledger import Ledger
 from ..round import RoundConfig
+from ..states import REMINDABLE, EventKind, State
 from ..templating import TEMPLATES_DIR, environment
 from .status import DocumentStatus, collect_status, german_date
 
-REMINDABLE = ("sent", "incomplete", "rejected")
 SMTP_TIMEOUT_SECONDS = 30
 SMTP_USER_ENV, SMTP_PASSWORD_ENV = "ENGAGIERT_SMTP_USER", "ENGAGIERT_SMTP_PASSWORD"
 HEADER_POLICY = policy.SMTP.clone(max_line_length=200)
@@ -72,9 +72,9 @@ def plan_reminders(documents: list[DocumentStatus], today: dt.date, after_days: 
     plan = ReminderPlan()
     for document in documents:
         days = document.days_since_sent(today)
-        if days is None or days <= after_days or document.state not in (*REMINDABLE, "needs_review"):
+        if days is None or days <= after_days or document.state not in (*REMINDABLE, State.NEEDS_REVIEW):
             continue
-        if document.state == "needs_review":
+        if document.state == State.NEEDS_REVIEW:
             plan.in_review.append(document)
         elif not document.email:
             plan.no_email.append(document)
@@ -126,14 +126,14 @@ def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, n
                   environment=None, outcome: dict | None = None) -> EmailMessage:
     environment = environment or _environment()
     context = reminder_context(document, round_cfg, now.date(), outcome)
-    template = "reminder_rejected.txt.j2" if document.state == "rejected" else "reminder.txt.j2"
+    template = "reminder_rejected.txt.j2" if document.state == State.REJECTED else "reminder.txt.j2"
     body = environment.get_template(template).render(**context)
     pdf = Path(out) / document.path
     if not pdf.is_file():
         raise ReminderError(f"{pdf}: the document of {document.bezeichnung} ({document.ags}) is missing; "
                             f"run `engagiert render` again before reminding (nothing was sent)")
     sender = round_cfg.sender
-    prefix = "Bitte erneut unterschreiben" if document.state == "rejected" else "Erinnerung"
+    prefix = "Bitte erneut unterschreiben" if document.state == State.REJECTED else "Erinnerung"
     message = EmailMessage(policy=policy.SMTP)
     message["Subject"] = _header_text(f"{prefix}: {round_cfg.title} – {document.bezeichnung}")
     message["From"] = formataddr((_header_text(sender.organisation), sender.email))
@@ -172,7 +172,7 @@ def parse_smtp(value: str) -> tuple[str, int]:
 
 
 def _record(cursor, round_cfg: RoundConfig, document: DocumentStatus, details: dict) -> None:
-    Ledger.add_event(cursor, round_id=round_cfg.id, kind="reminder", ags=document.ags, doc_id=document.doc_id,
+    Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.REMINDER, ags=document.ags, doc_id=document.doc_id,
                      details={**details, "to": document.email, "state": document.state})
 
 

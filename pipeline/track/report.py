@@ -14,10 +14,10 @@ from pathlib import Path
 
 from ..fileio import write_text_atomic
 from ..round import RoundConfig
+from ..states import STATE_LABELS_DE, State
 from ..templating import TEMPLATES_DIR, environment
 from .nrwmap import load_map
 from .status import (
-    STATE_LABELS_DE,
     DocumentStatus,
     RoundStatus,
     bezirk_order,
@@ -29,13 +29,13 @@ from .status import (
 REPORT_FILE = "report.html"
 #: Fill colours by state; distinguishable in greyscale print too (light to dark roughly by progress).
 STATE_COLOURS = {
-    "rendered": "#cfd8dc",
-    "sent": "#64b5f6",
-    "incomplete": "#ffca28",
-    "verified": "#2e7d32",
-    "rejected": "#c62828",
-    "needs_review": "#8e24aa",
-    "superseded": "#9e9e9e",
+    State.RENDERED: "#cfd8dc",
+    State.SENT: "#64b5f6",
+    State.INCOMPLETE: "#ffca28",
+    State.VERIFIED: "#2e7d32",
+    State.REJECTED: "#c62828",
+    State.NEEDS_REVIEW: "#8e24aa",
+    State.SUPERSEDED: "#9e9e9e",
 }
 NOT_IN_ROUND = "#eeeeee"
 
@@ -63,7 +63,7 @@ def _bars(documents: list[DocumentStatus], width: float = 380.0) -> list[dict]:
                                  "x": round(x, 2), "width": round(segment_width, 2),
                                  "colour": STATE_COLOURS[state]})
                 x += segment_width
-        verified = sum(1 for d in members if d.state == "verified")
+        verified = sum(1 for d in members if d.state == State.VERIFIED)
         bars.append({"name": bezirk or "ohne Angabe", "y": index * 34, "total": len(members),
                      "verified": verified, "segments": segments, "end": round(x, 2)})
     return bars
@@ -73,7 +73,7 @@ def _timeline(status: RoundStatus, deadline: dt.date | None, width: float = 460.
               height: float = 180.0) -> dict:
     """Cumulative verified returns by day: each current document counts from the event that verified it."""
     total = len(status.documents)
-    days = sorted(dt.date.fromisoformat(d.since[:10]) for d in status.documents if d.state == "verified")
+    days = sorted(dt.date.fromisoformat(d.since[:10]) for d in status.documents if d.state == State.VERIFIED)
     sent = [dt.date.fromisoformat(d.sent_at[:10]) for d in status.documents if d.sent_at]
     start = min([*sent, *days[:1]], default=status.today)
     end = max([status.today, *days[-1:]])
@@ -142,20 +142,21 @@ def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) ->
     counts = summary(documents)
     total = len(documents)
     map_data, off_map = _map(status, geojson)
-    order = {"rejected": 0, "incomplete": 1, "needs_review": 2, "sent": 3, "rendered": 4, "superseded": 5}
+    order = {State.REJECTED: 0, State.INCOMPLETE: 1, State.NEEDS_REVIEW: 2, State.SENT: 3, State.RENDERED: 4,
+             State.SUPERSEDED: 5}
     outstanding = sorted((d for d in documents if d.outstanding), key=lambda d: (order.get(d.state, 9), d.ags))
     return {
         "round_id": status.round_id, "title": round_cfg.title, "as_of": german_date(status.today.isoformat()),
         "deadline": german_date(round_cfg.deadline.isoformat()) if round_cfg.deadline else "",
-        "total": total, "verified": counts["verified"],
-        "percent": round(100 * counts["verified"] / total) if total else 0,
+        "total": total, "verified": counts[State.VERIFIED],
+        "percent": round(100 * counts[State.VERIFIED] / total) if total else 0,
         "states": [{"state": state, "label": STATE_LABELS_DE[state], "count": count,
                     "colour": STATE_COLOURS[state]} for state, count in counts.items()],
         "bars": _bars(documents), "timeline": _timeline(status, round_cfg.deadline),
         "map": map_data, "off_map": off_map, "not_in_round_colour": NOT_IN_ROUND,
         "outstanding": [_row(d, status.today) for d in outstanding],
-        "rejected": [_row(d, status.today) for d in documents if d.state == "rejected"],
-        "needs_review": [_row(d, status.today) for d in documents if d.state == "needs_review"],
+        "rejected": [_row(d, status.today) for d in documents if d.state == State.REJECTED],
+        "needs_review": [_row(d, status.today) for d in documents if d.state == State.NEEDS_REVIEW],
         "generated": status.now.isoformat(timespec="seconds"),
     }
 

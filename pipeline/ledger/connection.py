@@ -1,0 +1,122 @@
+"""Opening the ledger, migrating it, transactions, and every write (events, documents, uploads, pages)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import LedgerError
+from ..states import STATES
+from . import schema
+from .queries import LedgerQueries
+from .records import DocumentRecord, current_actor, now_iso
+
+LEDGER_FILE = "ledger.sqlite"
+BUSY_TIMEOUT_SECONDS = 60
+
+
+class Ledger(LedgerQueries):
+    def __init__(self, path: Path, timeout: float | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = BUSY_TIMEOUT_SECONDS if timeout is None else timeout
+        try:
+            self.connection = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{self.path}: cannot open the ledger ({exc})") from exc
+
+    @classmethod
+    def open(cls, out: Path) -> Ledger:
+        return cls(Path(out) / LEDGER_FILE)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > schema.SCHEMA_VERSION:
+            raise LedgerError(f"{self.path}: written by a newer engagiert (schema {version}); update first")
+        for target in range(version + 1, schema.SCHEMA_VERSION + 1):
+            with self.transaction() as cursor:
+                for statement in schema.split_sql(schema.MIGRATIONS[target]):
+                    cursor.execute(statement)
+                cursor.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One IMMEDIATE transaction: takes the write lock up front, so two writers queue, not deadlock."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"{self.path}: the ledger stayed locked by another engagiert process for "
+                              f"{self.timeout:g} s; try again when it has finished ({exc})") from exc
+        try:
+            yield cursor
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    # --- writing (inside a transaction's cursor) ------------------------------------------------
+
+    @staticmethod
+    def add_event(cursor: sqlite3.Cursor, *, round_id: str, kind: str, ags: str | None = None,
+                  doc_id: str | None = None, state: str | None = None, reason: str | None = None,
+                  file_sha256: str | None = None, details: dict | None = None, at: str | None = None,
+                  actor: str | None = None) -> None:
+        if state is not None and state not in STATES:
+            raise ValueError(f"unknown state {state!r}")
+        cursor.execute(
+            "INSERT INTO events (at, round, ags, doc_id, kind, state, reason, actor, file_sha256, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at or now_iso(), round_id, ags, doc_id, str(kind), None if state is None else str(state), reason,
+             actor or current_actor(), file_sha256,
+             json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None),
+        )
+
+    @staticmethod
+    def add_document(cursor: sqlite3.Cursor, record: DocumentRecord) -> None:
+        cursor.execute(
+            "INSERT INTO documents (doc_id, round, ags, version, fingerprint, sha256, path, pages, geometry, "
+            "signatory, rendered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.doc_id, record.round, record.ags, record.version, record.fingerprint, record.sha256,
+             record.path, record.pages, json.dumps(record.geometry, sort_keys=True),
+             json.dumps(record.signatory, ensure_ascii=False, sort_keys=True), record.rendered_at),
+        )
+
+    @staticmethod
+    def upload_known(cursor: sqlite3.Cursor, sha256: str) -> bool:
+        """Whether these bytes were recorded already, read inside the writing transaction (a parallel
+        check-in may have recorded them a moment ago)."""
+        return cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (sha256,)).fetchone() is not None
+
+    @staticmethod
+    def add_upload(cursor: sqlite3.Cursor, *, sha256: str, round_id: str, original_name: str, stored_path: str,
+                   size: int, received_at: str, outcome: str, reason: str | None = None,
+                   details: dict | None = None) -> None:
+        cursor.execute("INSERT INTO uploads (sha256, round, original_name, stored_path, size, received_at, outcome, "
+                       "reason, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (sha256, round_id, original_name, stored_path, size, received_at, str(outcome), reason,
+                        None if details is None else json.dumps(details, ensure_ascii=False)))
+
+    @staticmethod
+    def add_page(cursor: sqlite3.Cursor, *, doc_id: str, page: int, upload_sha256: str, source_page: int,
+                 ink: str | None, details: dict, received_at: str) -> None:
+        """A page of a document as found in an upload (the same page of the same upload once only)."""
+        cursor.execute("INSERT OR IGNORE INTO pages (doc_id, page, upload_sha256, source_page, ink, details, "
+                       "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (doc_id, page, upload_sha256, source_page, ink, json.dumps(details), received_at))

@@ -1,0 +1,92 @@
+"""The ledger's schema: one migration per version, applied in order; `PRAGMA user_version` says where a file is."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 2
+
+MIGRATIONS = {
+    1: """
+    CREATE TABLE documents (
+        doc_id      TEXT PRIMARY KEY,
+        round       TEXT NOT NULL,
+        ags         TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,   -- sha256 of everything printed: same fingerprint, same document
+        sha256      TEXT NOT NULL,   -- of the rendered PDF
+        path        TEXT NOT NULL,   -- relative to the output folder
+        pages       INTEGER NOT NULL,
+        geometry    TEXT NOT NULL,   -- JSON: signature box and QR boxes per page, PDF points
+        signatory   TEXT NOT NULL,   -- JSON: the CSV row the document was made from
+        rendered_at TEXT NOT NULL,
+        UNIQUE (round, ags, version)
+    );
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          TEXT NOT NULL,
+        round       TEXT NOT NULL,
+        ags         TEXT,
+        doc_id      TEXT REFERENCES documents(doc_id),
+        kind        TEXT NOT NULL,   -- rendered, superseded, sent, reminder, decision, upload, ...
+        state       TEXT,            -- the document's state from now on; NULL if the event changes none
+        reason      TEXT,
+        actor       TEXT NOT NULL,
+        file_sha256 TEXT,
+        details     TEXT             -- JSON
+    );
+    CREATE INDEX events_by_document ON events (doc_id, id) WHERE state IS NOT NULL;
+    CREATE INDEX events_by_round ON events (round, kind);
+    CREATE INDEX documents_by_ags ON documents (round, ags, version);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE VIEW document_status AS
+        SELECT d.*, e.state AS state, e.at AS since, e.reason AS reason
+        FROM documents d
+        JOIN events e ON e.id = (SELECT max(id) FROM events
+                                 WHERE events.doc_id = d.doc_id AND events.state IS NOT NULL);
+    """,
+    # Check-in: every upload by content hash, and which of a document's pages arrived in which upload.
+    2: """
+    CREATE TABLE uploads (
+        sha256        TEXT PRIMARY KEY,  -- the same bytes twice are recognised here and change nothing
+        round         TEXT NOT NULL,
+        original_name TEXT NOT NULL,     -- the name it had in the inbox (for the clerk; never used as a path)
+        stored_path   TEXT NOT NULL,     -- where the file is now, relative to the output folder
+        size          INTEGER NOT NULL,
+        received_at   TEXT NOT NULL,
+        outcome       TEXT NOT NULL,     -- matched (some pages belong to our documents), unmatched, refused
+        reason        TEXT,
+        details       TEXT               -- JSON: per page what was found
+    );
+    CREATE TABLE pages (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id        TEXT NOT NULL REFERENCES documents(doc_id),
+        page          INTEGER NOT NULL,  -- page of the document (1-based)
+        upload_sha256 TEXT NOT NULL REFERENCES uploads(sha256),
+        source_page   INTEGER NOT NULL,  -- page or frame of the upload it came from (1-based)
+        ink           TEXT,              -- signature box: signed, blank, ambiguous; NULL on pages without one
+        details       TEXT,              -- JSON: how it was read (QR, text layer), ink figures, rotation
+        received_at   TEXT NOT NULL,
+        UNIQUE (doc_id, page, upload_sha256)
+    );
+    CREATE INDEX pages_by_document ON pages (doc_id, page);
+    CREATE INDEX uploads_by_round ON uploads (round);
+    """,
+}
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner semicolons."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        joined = "\n".join(current).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
