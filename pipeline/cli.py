@@ -112,29 +112,49 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
 @signatories_option
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Rendering processes (default: one per CPU core).")
-def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, workers: int | None):
+@click.option("--dry-run", is_flag=True, help="List what would be new, changed, unchanged, superseded or held "
+              "back; write nothing.")
+@click.option("--supersede-sent", is_flag=True, help="Also render changed rows whose document was sent or "
+              "returned already (their old version, even a signed one, becomes superseded).")
+@click.pass_context
+def render(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path, workers: int | None,
+           dry_run: bool, supersede_sent: bool):
     """Render one personalised two-page PDF per municipality.
 
     Validates first (nothing is written if any row is wrong). Unchanged rows are not rendered again;
-    a changed row gets a new version and the old one is marked superseded in the ledger.
+    a changed row gets a new version and the old one is marked superseded in the ledger. A changed row
+    whose document was sent or returned already is held back and listed with what changed (exit code 2
+    for those rows; the others are rendered) unless --supersede-sent is given.
 
     Example: engagiert render --signatories signatories.csv --out out
+
+    Example: engagiert render --dry-run
     """
     from .render import render_round, subsetter_name
+    from .render.plan import held_back_lines, plan_lines
+    from .render.run import plan
     from .round import load_round
     from .signatories import load_signatories
 
     round_cfg = load_round(round_file)
     result = load_signatories(signatories_file)
     _print_warnings(result.warnings)
+    if dry_run:
+        the_plan = plan(result.signatories, round_cfg, out, allow_supersede_sent=supersede_sent)
+        click.echo("\n".join(plan_lines(the_plan)))
+        return
     with progress_bar(len(result.signatories), quiet, "rendering") as bar:
-        summary = render_round(result.signatories, round_cfg, out, workers=workers, progress=bar.update)
+        summary = render_round(result.signatories, round_cfg, out, workers=workers, progress=bar.update,
+                               allow_supersede_sent=supersede_sent)
     click.echo(f"Rendered {len(summary.rendered)} document(s), {len(summary.unchanged)} unchanged, "
                f"{len(summary.superseded)} superseded: {summary.total} documents for round "
                f"{summary.round_id} in {summary.documents_dir}/")
     if not quiet and summary.rendered and subsetter_name() != "harfbuzz":
         click.echo("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
                    "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.", err=True)
+    if summary.held_back:
+        click.echo("\n".join(held_back_lines(summary.held_back)), err=True)
+        ctx.exit(int(ExitCode.invalid_input))
 
 
 @cli.command()
@@ -317,7 +337,11 @@ def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bo
 @click.option("--accept", "accept_id", metavar="DOC_ID", default=None, help="Accept a document by hand (after review).")
 @click.option("--reject", "reject_id", metavar="DOC_ID", default=None,
               help="Reject a document by hand; needs --reason.")
-@click.option("--reason", default="", help="Why (for --accept/--reject): recorded and told to the municipality.")
+@click.option("--reason", default="", help="Why (for --accept/--reject, required): recorded; a rejection's reason "
+              "is told to the municipality.")
+@click.option("--without-copy", is_flag=True, help="With --accept: accept although no page was ever received "
+              "(the signed original is on file); recorded as 'accepted by hand, no copy on file'.")
+@click.option("--clerk", metavar="NAME", default=None, help="Who decides (default: this account's name).")
 @click.option("--max-mb", type=click.FloatRange(min=0.001), default=None, help="Largest upload read (default 150).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None, help="Most pages per upload (default 300).")
 @click.option("--max-megapixels", type=click.FloatRange(min=0.01), default=None,
@@ -329,7 +353,7 @@ def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bo
 def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], inbox: Path | None,
             trust_roots: tuple[Path, ...], accept_id: str | None, reject_id: str | None, reason: str,
             max_mb: float | None, max_pages: int | None, max_megapixels: float | None, max_seconds: float | None,
-            workers: int | None):
+            workers: int | None, without_copy: bool, clerk: str | None):
     """Check in returned signed copies: identify, verify, archive, record.
 
     Reads every file in the inbox (or the PATHS given): scans, photos, TIFFs, digitally signed PDFs.
@@ -350,7 +374,8 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     if accept_id or reject_id:
         if accept_id and reject_id:
             raise InvalidInputError("use either --accept or --reject, not both")
-        outcome = decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id), reason=reason)
+        outcome = decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id), reason=reason,
+                         without_copy=without_copy, clerk=clerk)
         click.echo(f"{outcome.bezeichnung} ({outcome.doc_id}): {outcome.state.upper()} by hand: {outcome.reason}")
         return
     settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots,
@@ -457,6 +482,43 @@ def history(out: Path, round_file: Path, quiet: bool, ags: str, fmt: str):
 
     data = load_history(out, load_round(round_file).id, ags)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_history(data))
+
+
+@cli.command()
+@common_options
+def check(out: Path, round_file: Path, quiet: bool):
+    """Audit: do the ledger and the files agree? Reads only; lists every difference.
+
+    Checks SQLite's integrity, that every file the ledger names exists with its recorded SHA-256, that
+    every file under received/, signed/ and unmatched/ is named by the ledger, and that the event log
+    replays to the states the ledger reports. Exit code 4 if anything is wrong.
+
+    Example: engagiert check --out out
+    """
+    from .track.audit import audit
+
+    report = audit(out)
+    click.echo("\n".join(report.lines()))
+    if not report.ok:
+        raise click.exceptions.Exit(int(ExitCode.ledger_error))
+
+
+@cli.command()
+@common_options
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def backup(out: Path, round_file: Path, quiet: bool, destination: Path):
+    """A consistent copy of the ledger and every file it names, in a new folder DESTINATION.
+
+    Safe while check-ins run (SQLite's online backup); the copy is audited before it is kept, and
+    `engagiert check --out DESTINATION` accepts it.
+
+    Example: engagiert backup /mnt/sicherung/engagiert-2024-06-10
+    """
+    from .track.backup import backup as make_backup
+
+    result = make_backup(out, destination)
+    click.echo(f"Backed up the ledger and {result.files} file(s) to {result.destination}; "
+               + result.audit.lines()[0][0].lower() + result.audit.lines()[0][1:])
 
 
 def main() -> None:

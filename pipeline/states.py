@@ -67,6 +67,7 @@ class EventKind(StrEnum):
     UPLOAD_REPEAT = "upload_repeat"
     CHECKIN = "checkin"
     OLD_VERSION = "old_version"
+    OUTDATED_COPY = "outdated_copy"
     DUPLICATE = "duplicate"
     DECISION = "decision"
 
@@ -81,6 +82,8 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"
     PAGES_MISSING = "pages_missing"
     OLD_VERSION = "old_version"
+    OUTDATED_VERSION = "outdated_version"
+    AFTER_HAND_REJECTION = "after_hand_rejection"
     RENDERED_MISSING = "rendered_missing"
     DIGITAL_NOT_OURS = "digital_not_ours"
     DIGITAL_INVALID = "digital_invalid"

@@ -187,7 +187,7 @@ def test_forged_and_foreign_codes_are_refused_by_their_check(fresh_round, runner
     assert states(fresh_round)[record.doc_id][0] == "rendered"
 
 
-def test_old_version_is_rejected_with_the_reason(fresh_round, runner):
+def test_old_version_is_a_question_with_the_differences(fresh_round, runner):
     record = next(r for r in documents(fresh_round) if r.signatory["nachname"] == "Schmitz")
     old_pdf = pdf_of(fresh_round, record).read_bytes()
     csv_path = fresh_round / "signatories.csv"
@@ -203,7 +203,8 @@ def test_old_version_is_rejected_with_the_reason(fresh_round, runner):
     new = next(r for r in documents(fresh_round) if r.ags == record.ags)
     assert new.version == 2
     state, reason = states(fresh_round)[new.doc_id]
-    assert state == "rejected" and "old version (V1)" in reason and "V2" in reason, result.output
+    assert state == "needs_review", result.output  # never rejected: V2 did not receive this copy
+    assert "signed the outdated version V1; V2 differs in: nachname 'Schmitz' → 'Schmitz-Weber'" in reason
 
 
 def test_same_file_twice_and_second_copy_change_nothing(fresh_round, runner):

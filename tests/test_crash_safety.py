@@ -88,6 +88,11 @@ def check_invariants(base: Path, inputs: dict[str, str], complete: bool) -> None
                                  "GROUP BY doc_id, file_sha256 HAVING count(*) > 1").fetchall()
     assert doubled == [], f"counted twice: {doubled}"
     connection.close()
+    if complete:  # after the re-run, the audit finds ledger and files in agreement
+        from pipeline.track.audit import audit
+
+        report = audit(out)
+        assert report.ok, report.lines()
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +225,9 @@ def test_sigkill_during_a_render_then_rerun_gives_the_uninterrupted_result(tmp_p
         files = {path.name: path.read_bytes() for path in (base / "out" / "2024-05" / "documents").glob("*.pdf")}
         assert files == expected  # the same files, byte for byte, and no partial or extra ones
         assert not list((base / "out").rglob("*.tmp"))
+        from pipeline.track.audit import audit
+
+        assert audit(base / "out").ok, audit(base / "out").lines()
         with Ledger.open(base / "out") as ledger:
             assert ledger.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             records = ledger.latest_documents("2024-05")

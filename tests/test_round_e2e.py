@@ -94,3 +94,6 @@ def test_a_whole_round(fresh_round, runner):
     history = invoke(runner, base, "history", unsigned.ags, "--format", "json", now="2024-06-22T09:00").output
     kinds = [event["kind"] for event in json.loads(history)["events"]]
     assert kinds[0] == "rendered" and "sent" in kinds and "checkin" in kinds and kinds[-1] == "reminder"
+
+    audit = invoke(runner, base, "check", now="2024-06-22T09:00")
+    assert audit.output.startswith("Ledger and files agree:"), audit.output

@@ -18,24 +18,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..paths import received_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
+
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
 # Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
 SKIPPED_NAMES = ("~$", ".~lock.", "._")
 SKIPPED_FILES = (".ds_store", "thumbs.db", "desktop.ini")
 SKIPPED_FOLDERS = ("__macosx", ".trash", ".trashes", ".git")
 SKIPPED_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial")  # still being copied or downloaded
-
-
-def received_dir(out: Path, round_id: str) -> Path:
-    return Path(out) / round_id / "received"
-
-
-def unmatched_dir(out: Path) -> Path:
-    return Path(out) / "unmatched"
-
-
-def signed_dir(out: Path, round_id: str) -> Path:
-    return Path(out) / round_id / "signed"
 
 
 def inbox_files(paths: list[Path]) -> list[Path]:

@@ -1,46 +1,135 @@
-"""A clerk settles a case by hand: accept or reject a document, recorded as a decision event."""
+"""A clerk settles a case by hand: accept or reject a document, with a reason, recorded as a decision.
+
+Every decision needs a reason and names who made it. Accepting a document of which no page was ever
+received needs the explicit `without_copy` (the paper original is in the file, say): the ledger then
+says "accepted by hand, no copy on file", and so do status, report and history. A decision stands until
+a newer decision: check-in never turns a hand acceptance back, and a copy that arrives after a hand
+rejection goes to review, not straight to verified (judge.py).
+
+An outdated signed copy (a municipality signed V1 after V2 replaced it) is a question for the clerk:
+accepting V1 makes the signed old version count (V2 is set aside, superseded by the decision);
+rejecting V1 asks for V2, which goes back to the state it had (sent, say) and is reminded as usual.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ..docid import DocIdError, parse_doc_id
 from ..errors import InvalidInputError
-from ..ledger import Ledger
+from ..ledger import DocumentRecord, Ledger, current_actor
 from ..round import RoundConfig
+from ..states import EventKind, State
 from .context import Context, Settings
 from .judge import digitally_signed_upload, keep_signed_upload, write_signed
 from .results import DocumentOutcome
 
+NO_COPY_NOTE = "accepted by hand, no copy on file"
 
-def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason: str) -> DocumentOutcome:
-    """A clerk settles a case by hand (typically "needs review"): recorded as a decision event."""
+
+def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason: str, *,
+           without_copy: bool = False, clerk: str | None = None) -> DocumentOutcome:
+    """Record a clerk's decision on one document; returns its new state."""
     out = Path(out)
+    text = (reason or "").strip()
+    if not text:
+        flag = "--accept" if accept else "--reject"
+        raise InvalidInputError(f"{flag} needs --reason \"…\": every decision is recorded with its reason"
+                                + ("" if accept else " (and the municipality is told why)"))
     try:
         parsed = parse_doc_id(doc_id)
     except DocIdError as exc:
         raise InvalidInputError(str(exc)) from exc
+    who = (clerk or "").strip() or current_actor()
     with Ledger.open(out) as ledger:
-        record_ = ledger.document(str(parsed))
-        if record_ is None or record_.round != round_cfg.id:
+        record = ledger.document(str(parsed))
+        if record is None or record.round != round_cfg.id:
             raise InvalidInputError(f"{doc_id}: no such document in round {round_cfg.id}")
         context = Context(round_cfg, out, ledger, Settings(inbox=Path(".")))
-        current = context.current_document(record_.ags)
-        if current is not None and current.doc_id != record_.doc_id:
-            raise InvalidInputError(f"{doc_id} is superseded by {current.doc_id}; decide on the current version")
-        if not accept and not reason.strip():
-            raise InvalidInputError("--reject needs --reason \"…\" (the municipality is told why)")
-        with ledger.transaction() as cursor:
-            state = "verified" if accept else "rejected"
-            text = reason.strip() or "accepted by hand after review"
-            digital_upload = digitally_signed_upload(context, record_.doc_id) if accept else None
-            if digital_upload is not None:
-                keep_signed_upload(context, record_, digital_upload)
-            elif accept:
-                rows = ledger.received_pages(record_.doc_id)
-                if {row["page"] for row in rows} >= set(range(1, record_.pages + 1)):
-                    write_signed(context, record_, rows, record_.geometry["signature_box"]["page"])
-            Ledger.add_event(cursor, round_id=round_cfg.id, kind="decision", ags=record_.ags, doc_id=record_.doc_id,
-                             state=state, reason=text)
-        return DocumentOutcome(record_.doc_id, record_.ags, record_.signatory.get("bezeichnung", record_.ags),
-                               state, text, [])
+        current = context.current_document(record.ags)
+        question = _outdated_question(ledger, current)
+        if current is not None and current.doc_id != record.doc_id:
+            if question is None or question["outdated_doc_id"] != record.doc_id:
+                raise InvalidInputError(f"{doc_id} is superseded by {current.doc_id}; decide on the current version")
+            return _settle_outdated(context, record, current, question, accept, text, who)
+        if question is not None:
+            raise InvalidInputError(
+                f"{doc_id} was not returned: the municipality signed the outdated version "
+                f"{question['outdated_doc_id']}. Accept that one to let it count "
+                f"(--accept {question['outdated_doc_id']}), or reject it to ask for {doc_id} "
+                f"(--reject {question['outdated_doc_id']})")
+        return _decide_current(context, record, accept, text, who, without_copy)
+
+
+def _decide_current(context: Context, record: DocumentRecord, accept: bool, text: str, who: str,
+                    without_copy: bool) -> DocumentOutcome:
+    ledger = context.ledger
+    rows = ledger.received_pages(record.doc_id)
+    details: dict = {"clerk": who, "pages_on_file": sorted({row["page"] for row in rows})}
+    if accept and not rows and not without_copy:
+        raise InvalidInputError(
+            f"{record.doc_id}: no page of this document was ever received. If the signed original is on "
+            "file (it came by post, say), accept it with --without-copy; the ledger will say "
+            f"'{NO_COPY_NOTE}'")
+    with ledger.transaction() as cursor:
+        state = State.VERIFIED if accept else State.REJECTED
+        if accept and not rows:
+            details["without_copy"] = True
+            text = f"{NO_COPY_NOTE}: {text}"
+        elif accept:
+            signed = _write_signed_copy(context, record, rows)
+            if signed is not None:
+                details["signed_file"] = signed.relative_to(context.out).as_posix()
+        Ledger.add_event(cursor, round_id=context.round_cfg.id, kind=EventKind.DECISION, ags=record.ags,
+                         doc_id=record.doc_id, state=state, reason=text, details=details, actor=who)
+    return DocumentOutcome(record.doc_id, record.ags, record.signatory.get("bezeichnung", record.ags), state,
+                           text, [])
+
+
+def _write_signed_copy(context: Context, record: DocumentRecord, rows) -> Path | None:
+    digital_upload = digitally_signed_upload(context, record.doc_id)
+    if digital_upload is not None:
+        return keep_signed_upload(context, record, digital_upload)
+    if {row["page"] for row in rows} >= set(range(1, record.pages + 1)):
+        return write_signed(context, record, rows, record.geometry["signature_box"]["page"])
+    return None
+
+
+def _outdated_question(ledger: Ledger, current: DocumentRecord | None) -> dict | None:
+    """The open question "an outdated version was signed" on the current document, if that is its state."""
+    if current is None:
+        return None
+    event = ledger.state_event(current.doc_id)
+    if event is None or event["kind"] != EventKind.OUTDATED_COPY or event["state"] != State.NEEDS_REVIEW:
+        return None
+    return json.loads(event["details"] or "{}")
+
+
+def _settle_outdated(context: Context, old: DocumentRecord, current: DocumentRecord, question: dict, accept: bool,
+                     text: str, who: str) -> DocumentOutcome:
+    ledger, round_id = context.ledger, context.round_cfg.id
+    name = old.signatory.get("bezeichnung", old.ags)
+    with ledger.transaction() as cursor:
+        if accept:
+            details: dict = {"clerk": who, "outdated_copy_of": current.doc_id}
+            signed = _write_signed_copy(context, old, ledger.received_pages(old.doc_id))
+            if signed is not None:
+                details["signed_file"] = signed.relative_to(context.out).as_posix()
+            Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=old.ags, doc_id=old.doc_id,
+                             state=State.VERIFIED, reason=f"the signed outdated version V{old.version} counts: {text}",
+                             details=details, actor=who)
+            Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=current.ags,
+                             doc_id=current.doc_id, state=State.SUPERSEDED, actor=who,
+                             reason=f"set aside: the signed V{old.version} was accepted instead ({text})",
+                             details={"clerk": who, "accepted_instead": old.doc_id})
+            return DocumentOutcome(old.doc_id, old.ags, name, State.VERIFIED, text, [])
+        back_to = question.get("state_before") or State.RENDERED
+        Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=old.ags, doc_id=old.doc_id,
+                         reason=f"outdated copy V{old.version} not accepted: {text}", details={"clerk": who},
+                         actor=who)
+        Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=current.ags, doc_id=current.doc_id,
+                         state=back_to, actor=who,
+                         reason=f"V{current.version} must be signed; the outdated V{old.version} was not accepted "
+                                f"({text})", details={"clerk": who, "outdated_doc_id": old.doc_id})
+        return DocumentOutcome(current.doc_id, current.ags, name, back_to, text, [])

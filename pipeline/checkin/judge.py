@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..fileio import slugify, write_bytes_atomic, write_text_atomic
 from ..ledger import DocumentRecord, Ledger, now_iso
+from ..states import EventKind, Reason, State
 from . import archive
 from .identify import Analysis, Finding
 from .results import DocumentOutcome, UploadResult
@@ -96,20 +97,11 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
 
     current = context.current_document(record_.ags)
     if current is not None and current.doc_id != doc_id:
-        current_id = current.doc_id
-        state = _state_of(context, current_id)
-        reason = (f"an old version (V{record_.version}) was returned; version V{current.version} replaces it "
-                  f"(the printed text changed): the municipality must sign V{current.version}")
-        if state == "verified":
-            Ledger.add_event(cursor, kind="old_version", doc_id=current_id, reason=reason, details=details, **event)
-            return DocumentOutcome(current_id, record_.ags, name, None, reason + " (already verified, unchanged)",
-                                   pages)
-        Ledger.add_event(cursor, kind="checkin", doc_id=current_id, state="rejected", reason=reason,
-                         details={**details, "returned_doc_id": doc_id, "code": "old_version",
-                                  "old_version": record_.version, "version": current.version}, **event)
-        return DocumentOutcome(current_id, record_.ags, name, "rejected", reason, pages)
+        return _outdated_copy(context, cursor, record_, current, pages, details, event)
 
-    state = _state_of(context, doc_id)
+    state_event = context.ledger.state_event(doc_id)
+    state = state_event["state"] if state_event else None
+    hand_rejected = state_event is not None and state_event["kind"] == EventKind.DECISION and state == State.REJECTED
     if state == "verified":
         reason = ("a second, different copy of a document already verified: kept in received/, "
                   "the verified copy stays")
@@ -120,8 +112,13 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     if digital is not None and set(pages) == set(range(1, record_.pages + 1)):
         new_state = digital["verdict"]
         reason = digital["reason"] or "digitally signed by " + ", ".join(s["signer"] for s in digital["signers"])
-        if new_state == "verified":
-            keep_signed_upload(context, record_, claimed.path)
+        if new_state == "verified" and not hand_rejected:
+            details["signed_file"] = keep_signed_upload(context, record_, claimed.path).relative_to(
+                context.out).as_posix()
+        elif hand_rejected:
+            new_state = State.NEEDS_REVIEW
+            reason = (f"a new copy after a rejection by hand ({state_event['actor']}, {state_event['at'][:10]}): "
+                      f"the check says {reason}")
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                          details={**details, "digital": digital, "code": digital.get("code", "")}, **event)
         return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
@@ -143,7 +140,6 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     elif "signed" in inks:
         new_state, code = "verified", "signed"
         reason = f"signed (signature box on page {signature_page} holds ink)"
-        write_signed(context, record_, rows, signature_page)
     elif "ambiguous" in inks:
         notes = [json.loads(row["details"]).get("ink", {}).get("note", "") for row in rows
                  if row["page"] == signature_page and row["ink"] == "ambiguous"]
@@ -152,14 +148,24 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     else:
         new_state, code = "rejected", "unsigned"
         reason = f"not signed: the signature box on page {signature_page} is empty"
+    if hand_rejected:
+        # A decision stands until a newer decision: the clerk who rejected by hand looks at the new copy.
+        new_state, code = State.NEEDS_REVIEW, Reason.AFTER_HAND_REJECTION
+        reason = (f"a new copy after a rejection by hand ({state_event['actor']}, {state_event['at'][:10]}): "
+                  f"the check says {reason}")
+    if new_state == State.VERIFIED:
+        details["signed_file"] = write_signed(context, record_, rows, signature_page).relative_to(
+            context.out).as_posix()
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
 
 
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:
+    """One file per signed version: a later version's signed copy never replaces an earlier one's."""
     name = record_.signatory.get("name") or record_.ags
-    return archive.signed_dir(context.out, context.round_cfg.id) / f"{record_.ags}_{slugify(name)}.pdf"
+    folder = archive.signed_dir(context.out, context.round_cfg.id)
+    return folder / f"{record_.ags}_{slugify(name)}_V{record_.version}.pdf"
 
 
 def keep_signed_upload(context: Context, record_: DocumentRecord, stored: Path) -> Path:
@@ -225,3 +231,36 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
                           f"Upload: {claimed.original_name}\nStored as: {claimed.path.relative_to(context.out)}\n"
                           f"Page: {number}\nReason: {why}\n")
     return written
+
+
+def _outdated_copy(context: Context, cursor, old: DocumentRecord, current: DocumentRecord, pages: list[int],
+                   details: dict, event: dict) -> DocumentOutcome:
+    """A copy of a superseded version: its pages are recorded against that version (record() did that);
+    the municipality's current version goes to review with what differs, unless it is verified already.
+    Never rejected: the current version did not receive this copy."""
+    from ..render import changed_fields
+
+    name = current.signatory.get("bezeichnung", current.ags)
+    state = _state_of(context, current.doc_id)
+    if state == State.VERIFIED:
+        reason = (f"a copy of the outdated version V{old.version} arrived; V{current.version} is verified "
+                  "already and stays so")
+        Ledger.add_event(cursor, kind=EventKind.OLD_VERSION, doc_id=current.doc_id, reason=reason,
+                         details={**details, "returned_doc_id": old.doc_id}, **event)
+        return DocumentOutcome(current.doc_id, current.ags, name, None, reason, pages)
+    from ..signatories import Signatory
+
+    try:
+        differences = changed_fields(old, Signatory(**current.signatory), context.round_cfg)
+    except TypeError:
+        differences = []
+    differs = "; ".join(f"{field} '{before}' → '{after}'" for field, before, after in differences) or "its text"
+    reason = (f"signed the outdated version V{old.version}; V{current.version} differs in: {differs}. "
+              f"Accept V{old.version} (engagiert checkin --accept {old.doc_id} --reason …) or ask for "
+              f"V{current.version} (--reject {old.doc_id} --reason …)")
+    Ledger.add_event(cursor, kind=EventKind.OUTDATED_COPY, doc_id=current.doc_id, state=State.NEEDS_REVIEW,
+                     reason=reason, **event,
+                     details={**details, "code": Reason.OUTDATED_VERSION, "outdated_doc_id": old.doc_id,
+                              "old_version": old.version, "version": current.version, "state_before": state,
+                              "differences": [list(item) for item in differences]})
+    return DocumentOutcome(current.doc_id, current.ags, name, State.NEEDS_REVIEW, reason, pages)

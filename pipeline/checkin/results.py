@@ -51,11 +51,16 @@ class CheckinSummary:
         return sum(1 for result in self.results if result.outcome == outcome)
 
     def states(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+        """Each document once, in its final state after the run (a document that went from incomplete to
+        verified within the run counts as verified only); "unchanged" when no upload changed it."""
+        final: dict[str, str] = {}
         for result in self.results:
             for doc in result.documents:
-                key = doc.state or "unchanged"
-                counts[key] = counts.get(key, 0) + 1
+                if doc.state is not None or doc.doc_id not in final:
+                    final[doc.doc_id] = doc.state or "unchanged"
+        counts: dict[str, int] = {}
+        for state in final.values():
+            counts[state] = counts.get(state, 0) + 1
         return counts
 
     @property

@@ -36,6 +36,28 @@ class Ledger(LedgerQueries):
     def open(cls, out: Path) -> Ledger:
         return cls(Path(out) / LEDGER_FILE)
 
+    @classmethod
+    @contextmanager
+    def open_existing(cls, out: Path) -> Iterator[Ledger | None]:
+        """The ledger of `out` opened read-only, or None when there is none yet: for looking without
+        writing anything (a dry run, an audit)."""
+        path = Path(out) / LEDGER_FILE
+        if not path.is_file():
+            yield None
+            return
+        ledger = cls.__new__(cls)
+        ledger.path, ledger.timeout = path, BUSY_TIMEOUT_SECONDS
+        try:
+            ledger.connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                                timeout=ledger.timeout, isolation_level=None)
+            ledger.connection.row_factory = sqlite3.Row
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{path}: cannot open the ledger ({exc})") from exc
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
     def close(self) -> None:
         self.connection.close()
 

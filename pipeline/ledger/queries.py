@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from ..states import EventKind
+from ..states import EventKind, State
 from .records import DocumentRecord
 
 # One pass in SQLite does the work (json_extract in C costs less than json.loads per row in Python):
 # the current version per AGS with its state, its newest dispatch date (the date the clerk gave, else the
 # day of the event) and the municipality's newest reminder. Fast enough for 10,800 documents in well
 # under 0.5 s, including Python's start-up.
+# The current version of a municipality is its newest version that is not superseded (a clerk may accept
+# a signed older version instead of the newest), else its newest.
 _CURRENT_STATUS_SQL = f"""
 WITH latest AS MATERIALIZED (
-    SELECT ags, max(version) AS version FROM documents WHERE round = :round GROUP BY ags
+    SELECT ags, coalesce(max(CASE WHEN state != '{State.SUPERSEDED}' THEN version END), max(version)) AS version
+    FROM document_status WHERE round = :round GROUP BY ags
 ), current AS (
     SELECT s.* FROM latest l JOIN document_status s ON s.round = :round AND s.ags = l.ags AND s.version = l.version
 ), sent AS MATERIALIZED (
@@ -53,6 +56,26 @@ class LedgerQueries:
         row = self.connection.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return DocumentRecord.from_row(row) if row else None
 
+    def all_documents(self) -> list[DocumentRecord]:
+        """Every document of every round, every version."""
+        rows = self.connection.execute("SELECT * FROM documents ORDER BY doc_id")
+        return [DocumentRecord.from_row(row) for row in rows]
+
+    def all_document_states(self) -> list[sqlite3.Row]:
+        """doc_id and derived state of every document (the view the status is read from)."""
+        return self.connection.execute("SELECT doc_id, state FROM document_status ORDER BY doc_id").fetchall()
+
+    def all_uploads(self) -> list[sqlite3.Row]:
+        return self.connection.execute("SELECT * FROM uploads ORDER BY received_at, sha256").fetchall()
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's own checks find wrong with the file and its references (empty: all is well)."""
+        problems = [f"SQLite integrity_check: {row[0]}" for row in self.connection.execute("PRAGMA integrity_check")
+                    if row[0] != "ok"]
+        problems += [f"SQLite foreign_key_check: a row of {row[0]} points at a missing {row[2]} row"
+                     for row in self.connection.execute("PRAGMA foreign_key_check")]
+        return problems
+
     def current_document(self, round_id: str, ags: str) -> DocumentRecord | None:
         """The newest version for a municipality, read now (a render may have run beside us)."""
         row = self.connection.execute("SELECT * FROM documents WHERE round = ? AND ags = ? "
@@ -81,6 +104,11 @@ class LedgerQueries:
         """Per municipality its current version: state, since, reason, dispatch date, last reminder, and
         the row's name, designation, district, type and e-mail."""
         return self.connection.execute(_CURRENT_STATUS_SQL, {"round": round_id}).fetchall()
+
+    def count_in_state(self, round_id: str, state: str) -> int:
+        """How many documents of the round (every version) are in `state` now."""
+        return self.connection.execute("SELECT count(*) FROM document_status WHERE round = ? AND state = ?",
+                                       (round_id, str(state))).fetchone()[0]
 
     def state_event(self, doc_id: str) -> sqlite3.Row | None:
         """The newest event that set this document's state (its state, reason, details)."""

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import docid, german
 from ..errors import EngagiertError, InvalidInputError
-from ..fileio import slugify, write_bytes_atomic
+from ..fileio import write_bytes_atomic
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..round import RoundConfig
 from ..signatories import Signatory
 from ..states import EventKind, State
 from ..templating import TEMPLATES_DIR
 from ..workers import can_fork, default_workers, process_pool
-from .fingerprint import fingerprint, printed_fields, templates_digest
 from .layout import PAGE_COUNT, LayoutOverflow, document_context, renderer_for
+from .plan import Correction, DocumentJob, RenderPlan, plan_render
 
 # Parallel rendering only pays off once worker start-up is amortised.
 MIN_DOCUMENTS_PER_WORKER = 8
@@ -36,17 +36,6 @@ BATCH_SIZE = 8
 # Documents recorded per ledger transaction, while the workers go on: the main process holds no more
 # than this many results, so its memory does not grow with the size of the run.
 RECORD_EVERY = 500
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentJob:
-    """Everything needed to render one document; picklable, so it can go to a worker process."""
-
-    signatory: Signatory
-    doc_id: str
-    version: int
-    fingerprint: str
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -66,6 +55,7 @@ class RenderSummary:
     rendered: list[str]  # doc ids; their records are in the ledger
     unchanged: list[DocumentRecord]
     superseded: list[str]
+    held_back: list[Correction] = field(default_factory=list)  # changed rows whose document is out already
 
     @property
     def total(self) -> int:
@@ -106,48 +96,33 @@ def _render_batch_in_worker(args) -> tuple[int, list[WrittenDocument | InvalidIn
         return first_index, exc
 
 
-def document_filename(signatory: Signatory, version: int) -> str:
-    return f"{signatory.ags}_{slugify(signatory.name)}_V{version}.pdf"
-
-
-def plan_jobs(signatories: Iterable[Signatory], round_cfg: RoundConfig, out: Path, ledger: Ledger,
-              secret: bytes, templates_dir: Path):
-    """Split rows into unchanged documents (kept) and jobs to render (new or changed)."""
-    templates_sha = templates_digest(templates_dir)
-    latest = ledger.latest_documents(round_cfg.id)
-    documents_dir = round_cfg.round_dir(out) / "documents"
-    unchanged: list[DocumentRecord] = []
-    jobs: list[DocumentJob] = []
-    for signatory in signatories:
-        print_fingerprint = fingerprint(printed_fields(signatory, round_cfg), templates_sha)
-        previous = latest.get(signatory.ags)
-        if previous and previous.fingerprint == print_fingerprint:
-            stored = Path(out) / previous.path
-            if stored.exists() and _sha256(stored.read_bytes()) == previous.sha256:
-                unchanged.append(previous)
-                continue
-            version = previous.version  # lost or damaged file: render the same version again
-        else:
-            version = previous.version + 1 if previous else 1
-        doc_id = str(docid.make_doc_id(secret, round_cfg.id, signatory.ags, version))
-        jobs.append(DocumentJob(signatory, doc_id, version, print_fingerprint,
-                                documents_dir / document_filename(signatory, version)))
-    return unchanged, jobs, latest
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def plan(signatories: list[Signatory], round_cfg: RoundConfig, out: Path, *, templates_dir: Path = TEMPLATES_DIR,
+         allow_supersede_sent: bool = False) -> RenderPlan:
+    """What `render` would do, writing nothing (not even the ledger or the MAC key): `render --dry-run`."""
+    out = Path(out)
+    with Ledger.open_existing(out) as ledger:
+        return plan_render(signatories, round_cfg, out, ledger, None, templates_dir,
+                           allow_supersede_sent=allow_supersede_sent)
+
+
 def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path, *,
                  templates_dir: Path = TEMPLATES_DIR, workers: int | None = None, mode: str = "composite",
-                 progress: Callable[[int], None] | None = None) -> RenderSummary:
+                 progress: Callable[[int], None] | None = None, allow_supersede_sent: bool = False) -> RenderSummary:
+    """Render what the plan says. Rows held back (their document is out already and
+    `allow_supersede_sent` is not given) are listed in the summary, nothing of theirs is written."""
     out = Path(out)
     secret = docid.load_secret(out)
     with Ledger.open(out) as ledger:
-        unchanged, jobs, latest = plan_jobs(signatories, round_cfg, out, ledger, secret, templates_dir)
-        if progress and unchanged:
-            progress(len(unchanged))  # the bar counts every row; unchanged ones are done at once
+        the_plan = plan_render(signatories, round_cfg, out, ledger, secret, templates_dir,
+                               allow_supersede_sent=allow_supersede_sent)
+        jobs, latest = the_plan.jobs, the_plan.latest
+        signed = {correction.previous.doc_id: correction.state for correction in the_plan.superseding_sent}
+        if progress and (the_plan.unchanged or the_plan.held_back):
+            progress(len(the_plan.unchanged) + len(the_plan.held_back))  # done at once: nothing to render
         rendered_at = now_iso()
         rendered: list[str] = []
         superseded: list[str] = []
@@ -156,7 +131,7 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
         def record_pending() -> None:
             with ledger.transaction() as cursor:
                 for job, result in pending:
-                    previous = _record(ledger, cursor, job, result, round_cfg, out, latest, rendered_at)
+                    previous = _record(ledger, cursor, job, result, round_cfg, out, latest, rendered_at, signed)
                     rendered.append(job.doc_id)
                     if previous:
                         superseded.append(previous)
@@ -171,11 +146,12 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
     if errors:
         done = f"\nThe other {len(rendered)} document(s) were rendered and recorded." if rendered else ""
         raise InvalidInputError("\n".join(error.message for error in errors) + done)
-    return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", rendered, unchanged, superseded)
+    return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", rendered, the_plan.unchanged,
+                         superseded, the_plan.held_back)
 
 
 def _record(ledger: Ledger, cursor, job: DocumentJob, result: WrittenDocument, round_cfg: RoundConfig, out: Path,
-            latest: dict[str, DocumentRecord], rendered_at: str) -> str | None:
+            latest: dict[str, DocumentRecord], rendered_at: str, states_out: dict[str, str]) -> str | None:
     """Record one written document and its events; return the doc id it supersedes, if any."""
     record = DocumentRecord(
         doc_id=job.doc_id, round=round_cfg.id, ags=job.signatory.ags, version=job.version,
@@ -191,9 +167,13 @@ def _record(ledger: Ledger, cursor, job: DocumentJob, result: WrittenDocument, r
                      details={"version": record.version, "path": record.path}, at=rendered_at)
     if not previous:
         return None
+    reason = f"replaced by version {record.version} ({record.doc_id})"
+    was = states_out.get(previous.doc_id)
+    if was:  # superseded on purpose (--supersede-sent): say what the old version had become
+        reason += f"; version {previous.version} was {was} and its events and files stay in the ledger"
     ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.SUPERSEDED, ags=record.ags, doc_id=previous.doc_id,
-                     state=State.SUPERSEDED, reason=f"replaced by version {record.version} ({record.doc_id})",
-                     at=rendered_at)
+                     state=State.SUPERSEDED, reason=reason, at=rendered_at,
+                     details={"replaced_by": record.doc_id, "state_before": was} if was else None)
     return previous.doc_id
 
 

@@ -42,7 +42,8 @@ def _values(document: DocumentStatus, today: dt.date) -> list:
 
 def to_json(status: RoundStatus, documents: list[DocumentStatus]) -> str:
     payload = {"round": status.round_id, "as_of": status.now.isoformat(timespec="seconds"),
-               "summary": summary(documents), "documents": [document.as_json() for document in documents]}
+               "summary": summary(documents), "superseded_versions": status.superseded_versions,
+               "documents": [document.as_json() for document in documents]}
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -84,6 +84,7 @@ class RoundStatus:
     now: dt.datetime
     documents: list[DocumentStatus]  # every municipality's current document, by AGS
     recent_returns: frozenset[str]  # AGS with a check-in in the last RECENT_DAYS days
+    superseded_versions: int = 0  # older versions replaced by a newer one: not among `documents`
 
     @property
     def today(self) -> dt.date:
@@ -122,6 +123,7 @@ def collect_status(out: Path, round_id: str) -> RoundStatus:
     with Ledger(path) as ledger:
         rows = ledger.current_status_rows(round_id)
         returned = ledger.returned_since(round_id, recent_from)
+        superseded = ledger.count_in_state(round_id, State.SUPERSEDED)
         pages = ledger.pages_received(round_id)
     if not rows:
         raise InvalidInputError(f"{path}: no documents of round {round_id} in the ledger; render them first "
@@ -133,7 +135,9 @@ def collect_status(out: Path, round_id: str) -> RoundStatus:
         email=row["email"] or "", sent_at=row["sent_at"], last_reminder=row["last_reminder"],
         version=row["version"], pages=row["pages"], path=row["path"], signatory_json=row["signatory"])
         for row in rows]
-    return RoundStatus(round_id, now, documents, frozenset(returned & {row["ags"] for row in rows}))
+    current_superseded = sum(1 for document in documents if document.state == State.SUPERSEDED)
+    return RoundStatus(round_id, now, documents, frozenset(returned & {row["ags"] for row in rows}),
+                       superseded - current_superseded)
 
 
 def filter_documents(documents: list[DocumentStatus], *, states=(), regierungsbezirk: str | None = None,
@@ -208,7 +212,10 @@ def format_summary(status: RoundStatus, documents: list[DocumentStatus]) -> str:
     lines = [f"Round {status.round_id}: {total} documents, {counts['verified']} verified "
              f"({_percent(counts['verified'], total)}), {total - counts['verified']} outstanding "
              f"(as of {status.today.isoformat()})", ""]
-    lines += _table(["state", "documents"], [[state, str(count)] for state, count in counts.items()], {1})
+    lines += _table(["state", "documents"], [[state, str(count)] for state, count in counts.items()
+                                             if state != State.SUPERSEDED or count], {1})
+    lines += ["", f"Counted: the current version of each municipality. Older versions replaced by a newer one "
+                  f"(superseded, not counted): {status.superseded_versions}"]
     recent = [d for d in documents if d.ags in status.recent_returns]
     recent_verified = sum(1 for d in recent if d.state == State.VERIFIED)
     lines += ["", f"Returned in the last {RECENT_DAYS} days: {len(recent)} ({recent_verified} verified)", ""]

@@ -1,0 +1,27 @@
+"""Where everything lives under the output folder (``--out``), named once for every stage.
+
+    out/ledger.sqlite, out/docid.secret
+    out/<round>/documents/   rendered PDFs          out/<round>/print/      bundles and manifests
+    out/<round>/received/    every upload, by hash  out/<round>/signed/     verified documents
+    out/<round>/reminders/   .eml reminders         out/unmatched/          pages of no document
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def round_dir(out: Path, round_id: str) -> Path:
+    return Path(out) / round_id
+
+
+def received_dir(out: Path, round_id: str) -> Path:
+    return round_dir(out, round_id) / "received"
+
+
+def signed_dir(out: Path, round_id: str) -> Path:
+    return round_dir(out, round_id) / "signed"
+
+
+def unmatched_dir(out: Path) -> Path:
+    return Path(out) / "unmatched"

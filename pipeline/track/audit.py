@@ -1,0 +1,158 @@
+"""`engagiert check`: do the ledger and the files agree? Read-only; every difference is listed.
+
+- SQLite's own ``integrity_check`` and ``foreign_key_check``;
+- every file the ledger names (rendered documents, stored uploads, signed copies, unmatched pages, set-aside
+  duplicates) exists, with its recorded SHA-256 where one is recorded;
+- every file under ``received/``, ``signed/`` and ``unmatched/`` is named by the ledger (a returned copy the
+  ledger does not know is exactly what must never happen);
+- the event log replays to the states the ledger reports: each document's state is its newest event that
+  carries one, every state is a known one, every document starts with its "rendered" event, and a
+  verified document names its signed copy (or says that no copy is on file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InvalidInputError
+from ..ledger import LEDGER_FILE, Ledger
+from ..paths import received_dir, signed_dir, unmatched_dir
+from ..states import STATES, EventKind, State
+
+
+@dataclass
+class AuditReport:
+    out: Path
+    problems: list[str] = field(default_factory=list)
+    documents: int = 0
+    uploads: int = 0
+    files: int = 0
+    events: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        counted = (f"{self.documents} document(s), {self.uploads} upload(s), {self.events} event(s), "
+                   f"{self.files} file(s) checked in {self.out}")
+        if self.ok:
+            return [f"Ledger and files agree: {counted}."]
+        return [f"{len(self.problems)} problem(s) found ({counted}):", *(f"  - {p}" for p in self.problems)]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_temporary(path: Path) -> bool:
+    """A half-written ".name.xxxx.tmp" of a run killed mid-write: no copy, never named (archive.py)."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")
+
+
+def named_files(ledger: Ledger) -> dict[str, str | None]:
+    """Every file the ledger names, relative to the output folder → its SHA-256 where recorded."""
+    named: dict[str, str | None] = {}
+    for document in ledger.all_documents():
+        named[document.path] = document.sha256
+    for upload in ledger.all_uploads():
+        named[upload["stored_path"]] = None if upload["stored_path"].endswith(".link") else upload["sha256"]
+        for page in json.loads(upload["details"] or "{}").get("unmatched", []):
+            if page.get("file"):
+                named[page["file"]] = None
+    for event in ledger.events():
+        details = json.loads(event["details"] or "{}")
+        for key in ("signed_file", "stored"):
+            if isinstance(details.get(key), str) and details[key]:
+                named.setdefault(details[key], None)
+    return named
+
+
+def audit(out: Path) -> AuditReport:
+    out = Path(out)
+    report = AuditReport(out)
+    if not (out / LEDGER_FILE).is_file():
+        raise InvalidInputError(f"{out / LEDGER_FILE}: no ledger here; give the right --out")
+    with Ledger.open_existing(out) as ledger:
+        report.problems += ledger.integrity_problems()
+        named = named_files(ledger)
+        _check_named(out, named, report)
+        rounds = {document.round for document in ledger.all_documents()}
+        _check_unnamed(out, named, rounds, report)
+        _check_replay(ledger, report)
+        report.documents = len(ledger.all_documents())
+        report.uploads = len(ledger.all_uploads())
+    return report
+
+
+def _check_named(out: Path, named: dict[str, str | None], report: AuditReport) -> None:
+    for relative, sha in sorted(named.items()):
+        path = out / relative
+        if relative.endswith(".link"):
+            if not path.is_symlink():
+                report.problems.append(f"{relative}: the ledger names this stored link, but it is missing")
+            continue
+        if not path.is_file():
+            report.problems.append(f"{relative}: the ledger names this file, but it is missing")
+            continue
+        report.files += 1
+        if sha is not None and _sha256(path) != sha:
+            report.problems.append(f"{relative}: the file differs from what the ledger recorded (SHA-256)")
+
+
+def _check_unnamed(out: Path, named: dict[str, str | None], rounds: set[str], report: AuditReport) -> None:
+    unmatched_stems = {Path(relative).with_suffix("").as_posix() for relative in named
+                       if relative.startswith("unmatched/")}
+    folders = [unmatched_dir(out)] + [folder(out, round_id) for round_id in sorted(rounds)
+                                      for folder in (received_dir, signed_dir)]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for root, _, files in os.walk(folder):
+            for name in sorted(files):
+                path = Path(root) / name
+                relative = path.relative_to(out).as_posix()
+                if _is_temporary(path) or relative in named:
+                    continue
+                if relative.endswith(".txt") and Path(relative).with_suffix("").as_posix() in unmatched_stems:
+                    continue  # the note beside an unmatched page
+                report.problems.append(f"{relative}: a file the ledger does not know (run `engagiert checkin` "
+                                       "to finish an interrupted check-in, or find out who put it there)")
+
+
+def _check_replay(ledger: Ledger, report: AuditReport) -> None:
+    replayed: dict[str, tuple[str, dict, str]] = {}
+    first_kind: dict[str, str] = {}
+    events = ledger.events()
+    report.events = len(events)
+    for event in events:
+        doc_id = event["doc_id"]
+        if doc_id and doc_id not in first_kind:
+            first_kind[doc_id] = event["kind"]
+        if event["state"] is None:
+            continue
+        if event["state"] not in STATES:
+            report.problems.append(f"event {event['id']}: unknown state {event['state']!r}")
+        replayed[doc_id] = (event["state"], json.loads(event["details"] or "{}"), event["kind"])
+    stored = {row["doc_id"]: row["state"] for row in ledger.all_document_states()}
+    for doc_id in sorted(document.doc_id for document in ledger.all_documents()):
+        state = stored.get(doc_id)
+        if first_kind.get(doc_id) != EventKind.RENDERED:
+            report.problems.append(f"{doc_id}: its first event is {first_kind.get(doc_id)!r}, not 'rendered'")
+        if doc_id not in replayed:
+            report.problems.append(f"{doc_id}: no event gives it a state")
+            continue
+        replayed_state, details, kind = replayed[doc_id]
+        if replayed_state != state:
+            report.problems.append(f"{doc_id}: the event log replays to {replayed_state!r}, the ledger says {state!r}")
+        if state == State.VERIFIED and not details.get("signed_file") and not details.get("without_copy") \
+                and "digital" not in details and kind == EventKind.CHECKIN:
+            report.problems.append(f"{doc_id}: verified by check-in, but no signed copy is named")
