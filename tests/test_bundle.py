@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from pipeline import german
 from pipeline.cli import cli
-from pipeline.errors import InvalidInputError
 from pipeline.dispatch.letters import LetterRenderer, letter_context
+from pipeline.errors import InvalidInputError
 from pipeline.round import load_round
 from pipeline.signatories import Signatory
 

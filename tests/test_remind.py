@@ -222,9 +222,9 @@ def test_header_injection_is_impossible(overdue_round):
     """A line break in a name (from a spreadsheet) cannot add a header such as Bcc."""
     import datetime as dt
 
+    from pipeline.round import load_round
     from pipeline.track.remind import build_message
     from pipeline.track.status import collect_status
-    from pipeline.round import load_round
 
     out = overdue_round / "out"
     add_municipality(out, REFUSED, email="x@example.org", bezeichnung="Gemeinde\r\nBcc: spy@evil.example")
