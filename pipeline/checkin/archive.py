@@ -18,6 +18,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .intake import eight_bit
+
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
 # Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
 SKIPPED_NAMES = ("~$", ".~lock.", "._")
@@ -217,6 +219,7 @@ def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes
     with Image.open(source) as picture:
         picture.seek(source_page - 1)
         frame = ImageOps.exif_transpose(picture.copy()) if source_page == 1 else picture.copy()
+    frame = eight_bit(frame)
     if frame.mode not in ("L", "RGB", "1"):
         frame = frame.convert("RGB")
     width, height = frame.size

@@ -184,6 +184,13 @@ def test_page_as_pdf_from_an_image(tmp_path, scan_files):
     assert payload_pages(archive.page_as_pdf(scan_files["tiff"], "tiff", 2), tmp_path) == ["2/2"]
 
 
+def test_page_as_pdf_from_a_16_bit_scan_keeps_its_content(tmp_path, signed_pages):
+    path = tmp_path / "scan16.tif"
+    scans.sixteen_bit(signed_pages[1]).save(path)
+    pdf = archive.page_as_pdf(path, "tiff", 1)
+    assert payload_pages(pdf, tmp_path) == ["2/2"]   # not a white page
+
+
 def test_page_as_pdf_from_a_pdf_copies_the_page(tmp_path, scan_files):
     pdf = archive.page_as_pdf(scan_files["pdf"], "pdf", 2)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1

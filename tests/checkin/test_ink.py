@@ -115,6 +115,13 @@ def test_a_skewed_or_upside_down_scan(tmp_path, record, rendered_pdf, signed_pag
     assert verdicts == ["signed", "blank"]
 
 
+def test_a_16_bit_scan_keeps_its_signature(tmp_path, record, rendered_pdf, signed_pages):
+    path = tmp_path / "scan16.png"
+    scans.sixteen_bit(signed_pages[1]).save(path)
+    [page] = intake.read_pages(intake.open_upload(path, intake.Limits()), intake.Limits())
+    assert signature_ink(page.image, page.codes[0].corners, record.geometry, 2, rendered_pdf).verdict == "signed"
+
+
 def test_a_page_without_a_recorded_qr_position_is_not_judged(record, rendered_pdf, signed_pages):
     geometry = {**record.geometry, "qr": {}}
     reading = signature_ink(signed_pages[1], [(0, 0), (10, 0), (10, 10), (0, 10)], geometry, 2, rendered_pdf)

@@ -259,3 +259,15 @@ def test_a_written_page_without_a_code_is_not_blank(tmp_path):
     (tmp_path / "rechnung.png").write_bytes(buffer.getvalue())
     [found] = pages_of(tmp_path / "rechnung.png")
     assert (found.blank, found.problem) == (False, "no document code found on the page")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_16_bit_grey_scan_reads_like_an_8_bit_one(tmp_path, signed_pages, record, suffix):
+    """Scanners write 16-bit grey PNG and TIFF files. Pillow turns them into 8 bits by clipping, so a page
+    whose black is not quite 0 came out white: read as a blank page, its signature lost."""
+    path = tmp_path / f"scan16{suffix}"
+    scans.sixteen_bit(signed_pages[1]).save(path)
+    assert Image.open(path).mode == "I;16"
+    [page] = pages_of(path)
+    assert (page.blank, page.problem, [code.text for code in page.codes]) == (False, "", [payloads(record.doc_id)[1]])
+    assert page.image.mode == "L" and page.image.getextrema()[1] > 200   # paper is still white, not clipped
