@@ -137,3 +137,11 @@ def signed_scan(pdf_path: Path, geometry: dict, dpi: int = 200, seed: int = 1, s
     if signed:
         pages[box["page"] - 1] = sign(pages[box["page"] - 1], box["box"], dpi, seed=seed)
     return [skew(page, angle) if angle else page for page in pages]
+
+
+def sixteen_bit(page: Image.Image) -> Image.Image:
+    """A grey page as a scanner's 16-bit PNG or TIFF holds it: black at 25 of 255 (no scan is pure black)."""
+    import numpy as np
+
+    values = np.asarray(page.convert("L"), dtype=np.uint16) * 230 // 255 + 25
+    return Image.fromarray(values * 257)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..paths import received_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
+from .intake import eight_bit
 
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
 # Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
@@ -207,6 +208,7 @@ def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes
     with Image.open(source) as picture:
         picture.seek(source_page - 1)
         frame = ImageOps.exif_transpose(picture.copy()) if source_page == 1 else picture.copy()
+    frame = eight_bit(frame)
     if frame.mode not in ("L", "RGB", "1"):
         frame = frame.convert("RGB")
     width, height = frame.size

@@ -301,13 +301,28 @@ def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
                     yield SourcePage(number, problem=f"frame {number} is {width} × {height} pixels, too large")
                     continue
                 frame = ImageOps.exif_transpose(picture.copy()) if index == 0 else picture.copy()
-                grey = frame.convert("L")
+                grey = eight_bit(frame).convert("L")
             except Exception as exc:
                 yield SourcePage(number, problem=f"image {number} cannot be decoded ({exc.__class__.__name__})")
                 continue
             result = SourcePage(number)
             _identify(result, grey, rerender=None)
             yield result
+
+
+def eight_bit(image):
+    """The image with 8 bits per sample. Pillow turns 16- and 32-bit integer images (a scanner's 16-bit grey
+    PNG or TIFF) into 8 bits by clipping, not scaling: all but the darkest pixels came out white, and a
+    signed page was read as blank. Scaled down here instead."""
+    if not image.mode.startswith("I"):
+        return image
+    import numpy as np
+    from PIL import Image
+
+    values = np.asarray(image)
+    if image.mode.startswith("I;16") or values.max(initial=0) > 255:
+        values = values // 257
+    return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))
 
 
 # --- Finding the codes ----------------------------------------------------------------------------
