@@ -19,28 +19,32 @@ class Settings:
     trust_roots: list = field(default_factory=list)
 
 
-def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots: tuple[Path, ...] = (),
-                  **limit_overrides) -> Settings:
-    """[checkin] of the round (read and checked by round.py), overridden by the command line; the trust
-    roots' certificates are read here (a broken one is refused with its name)."""
+def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots: tuple[Path, ...] = (), *,
+                  max_mb: float | None = None, max_pages: int | None = None, max_megapixels: float | None = None,
+                  max_seconds: float | None = None) -> Settings:
+    """[checkin] of the round (read and checked by round.py), overridden by what is given here (the command
+    line's options); the trust roots' certificates are read here (a broken one is refused with its name)."""
     from .digital import load_trust_roots
 
     configured = round_cfg.checkin
     defaults = Limits()
+
+    def chosen(given, key: str):
+        return given if given is not None else getattr(configured, key)
+
+    mb, pages, megapixels, seconds = (chosen(max_mb, "max_mb"), chosen(max_pages, "max_pages"),
+                                      chosen(max_megapixels, "max_megapixels"), chosen(max_seconds, "max_seconds"))
     values = {
-        "max_bytes": int(configured.max_mb * 1024 * 1024) if configured.max_mb else defaults.max_bytes,
-        "max_pages": int(configured.max_pages) if configured.max_pages else defaults.max_pages,
-        "max_pixels": int(configured.max_megapixels * 1e6) if configured.max_megapixels else defaults.max_pixels,
-        "max_seconds": float(configured.max_seconds) if configured.max_seconds else defaults.max_seconds,
+        "max_bytes": int(mb * 1024 * 1024) if mb is not None else defaults.max_bytes,
+        "max_pages": int(pages) if pages is not None else defaults.max_pages,
+        "max_pixels": int(megapixels * 1e6) if megapixels is not None else defaults.max_pixels,
+        "max_seconds": float(seconds) if seconds is not None else defaults.max_seconds,
     }
-    for key, value in limit_overrides.items():
-        if value is not None:
-            values[key] = value
     if any(value <= 0 for value in values.values()):
         raise InvalidInputError(f"{round_cfg.source}: [checkin] limits must be positive numbers")
-    roots = [*configured.trust_roots, *trust_roots]
     return Settings(inbox=Path(inbox if inbox is not None else configured.inbox),
-                    limits=Limits(**{**defaults.__dict__, **values}), trust_roots=load_trust_roots(roots))
+                    limits=Limits(**{**defaults.__dict__, **values}),
+                    trust_roots=load_trust_roots([*configured.trust_roots, *trust_roots]))
 
 
 class Context:
