@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..states import Outcome
 from .archive import inbox_files
 from .context import Settings
 from .results import CheckinSummary, DocumentOutcome
@@ -25,9 +26,9 @@ def uploads_to_check(paths: list[Path], settings: Settings) -> list[Path]:
 
 def summary_line(summary: CheckinSummary) -> str:
     states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
-    return (f"Checked in {len(summary.results)} upload(s): {summary.count('matched')} with our documents, "
-            f"{summary.count('unmatched')} unmatched, {summary.count('refused')} refused, "
-            f"{summary.count('duplicate')} already known. Documents: {states or 'none'}.")
+    return (f"Checked in {len(summary.results)} upload(s): {summary.count(Outcome.MATCHED)} with our documents, "
+            f"{summary.count(Outcome.UNMATCHED)} unmatched, {summary.count(Outcome.REFUSED)} refused, "
+            f"{summary.count(Outcome.DUPLICATE)} already known. Documents: {states or 'none'}.")
 
 
 def decision_line(outcome: DocumentOutcome) -> str:
