@@ -1,8 +1,9 @@
 """The command line: a thin click layer over the stage functions.
 
-Each command parses its options, calls one function, prints the result. Errors from the stages are
-``EngagiertError``s; ``EngagiertGroup.invoke`` turns them into a message on stderr and their exit code,
-in one place, so no stage calls sys.exit and no clerk sees a traceback for a mistake in a file.
+Each command parses its options, calls a stage function, prints the lines it returns. Exit codes are set
+in one place, ``EngagiertGroup.invoke``: a stage's ``EngagiertError`` becomes its message and code, a result
+whose ``needs_attention`` is true becomes code 1, Ctrl-C code 130; no command sets a code itself, no stage
+calls sys.exit, and no clerk sees a traceback for a mistake in a file.
 """
 
 from __future__ import annotations
@@ -13,20 +14,28 @@ from pathlib import Path
 
 import click
 
-from .errors import EngagiertError, ExitCode, InvalidInputError
+from .errors import EngagiertError, ExitCode, InvalidInputError, LedgerError
 from .states import STATES as STATE_NAMES
+
+INTERRUPTED = "Interrupted (Ctrl-C); nothing was half-written."
 
 
 class EngagiertGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except EngagiertError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             raise click.exceptions.Exit(int(exc.exit_code)) from exc
         except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
             click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
+        except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions
+            click.echo(INTERRUPTED, err=True)
+            raise click.exceptions.Exit(int(ExitCode.interrupted)) from exc
+        if getattr(result, "needs_attention", False):  # finished, but left work for a person
+            raise click.exceptions.Exit(int(ExitCode.needs_attention))
+        return result
 
 
 def common_options(command):
@@ -44,12 +53,21 @@ def common_options(command):
     return wrapper
 
 
-def signatories_option(command):
+def signatories_option(only_if_given: bool = False):
+    """--signatories. `only_if_given`: the command gets None unless the option was typed (bundle and
+    mark-sent then use the rows stored at rendering); a signatories.csv lying in the current folder may
+    be another round's."""
+
+    def given_or_none(ctx: click.Context, param: click.Parameter, value: Path) -> Path | None:
+        if only_if_given and ctx.get_parameter_source(param.name) is click.core.ParameterSource.DEFAULT:
+            return None
+        return value
+
     return click.option(
         "--signatories", "signatories_file", type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("signatories.csv"), show_default=True,
+        default=Path("signatories.csv"), show_default=True, callback=given_or_none,
         help="The municipalities and their heads: CSV (UTF-8 or Windows-1252, ',' or ';') or .xlsx.",
-    )(command)
+    )
 
 
 def progress_bar(total: int, quiet: bool, description: str):
@@ -60,22 +78,14 @@ def progress_bar(total: int, quiet: bool, description: str):
                 file=sys.stderr, leave=False)
 
 
-def _print_warnings(warnings, limit: int = 20) -> None:
-    """Warnings on stderr; the same warning on many rows is one line ("… in 427 rows: 2, 3, 4, …")."""
-    groups: dict[tuple, list] = {}
-    for warning in warnings:
-        groups.setdefault((warning.file, warning.column, warning.message), []).append(warning)
-    lines = []
-    for (file, column, message), members in groups.items():
-        if len(members) <= 3:
-            lines.extend(str(member) for member in members)
-        else:
-            rows = ", ".join(str(member.row) for member in members[:5])
-            lines.append(f"{file}, column '{column}': {message} ({len(members)} rows: {rows}, …)")
-    for line in lines[:limit]:
-        click.echo(f"  warning: {line}", err=True)
-    if len(lines) > limit:
-        click.echo(f"  … and {len(lines) - limit} more warning(s)", err=True)
+def read_signatories(path: Path):
+    """The rows of a signatories file; its warnings go to stderr (grouped), its errors stop the command."""
+    from .signatories import load_signatories, warning_lines
+
+    result = load_signatories(path)
+    for line in warning_lines(result.warnings):
+        click.echo(f"  {line}", err=True)
+    return result
 
 
 @click.group(cls=EngagiertGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +99,7 @@ def cli():
 
 @cli.command()
 @common_options
-@signatories_option
+@signatories_option()
 def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
     """Check the signatories file and round.toml without writing anything.
 
@@ -97,27 +107,28 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
 
     Example: engagiert validate --signatories signatories.csv
     """
+    from .checkin.context import load_settings
+    from .checkin.session import settings_line
     from .round import load_round
-    from .signatories import load_signatories
 
-    round_cfg = load_round(round_file)
-    result = load_signatories(signatories_file)
-    _print_warnings(result.warnings)
+    round_cfg = load_round(round_file)  # every section, [checkin] included
+    checkin_settings = load_settings(round_cfg)  # and the trust roots' certificates
+    result = read_signatories(signatories_file)
     click.echo(f"{signatories_file}: {len(result.signatories)} municipalities, no errors "
                f"({len(result.warnings)} warning(s)); round {round_cfg.id} from {round_file}.")
+    click.echo(settings_line(checkin_settings))
 
 
 @cli.command()
 @common_options
-@signatories_option
+@signatories_option()
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Rendering processes (default: one per CPU core).")
 @click.option("--dry-run", is_flag=True, help="List what would be new, changed, unchanged, superseded or held "
               "back; write nothing.")
 @click.option("--supersede-sent", is_flag=True, help="Also render changed rows whose document was sent or "
               "returned already (their old version, even a signed one, becomes superseded).")
-@click.pass_context
-def render(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path, workers: int | None,
+def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, workers: int | None,
            dry_run: bool, supersede_sent: bool):
     """Render one personalised two-page PDF per municipality.
 
@@ -130,31 +141,26 @@ def render(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signato
 
     Example: engagiert render --dry-run
     """
-    from .render import render_round, subsetter_name
+    from .render import render_round
     from .render.plan import held_back_lines, plan_lines
     from .render.run import plan
     from .round import load_round
-    from .signatories import load_signatories
 
     round_cfg = load_round(round_file)
-    result = load_signatories(signatories_file)
-    _print_warnings(result.warnings)
+    result = read_signatories(signatories_file)
     if dry_run:
-        the_plan = plan(result.signatories, round_cfg, out, allow_supersede_sent=supersede_sent)
-        click.echo("\n".join(plan_lines(the_plan)))
-        return
+        click.echo("\n".join(plan_lines(plan(result.signatories, round_cfg, out,
+                                             allow_supersede_sent=supersede_sent))))
+        return None
     with progress_bar(len(result.signatories), quiet, "rendering") as bar:
         summary = render_round(result.signatories, round_cfg, out, workers=workers, progress=bar.update,
                                allow_supersede_sent=supersede_sent)
-    click.echo(f"Rendered {len(summary.rendered)} document(s), {len(summary.unchanged)} unchanged, "
-               f"{len(summary.superseded)} superseded: {summary.total} documents for round "
-               f"{summary.round_id} in {summary.documents_dir}/")
-    if not quiet and summary.rendered and subsetter_name() != "harfbuzz":
-        click.echo("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
-                   "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.", err=True)
-    if summary.held_back:
-        click.echo("\n".join(held_back_lines(summary.held_back)), err=True)
-        ctx.exit(int(ExitCode.invalid_input))
+    click.echo(summary.line())
+    if not quiet and summary.speed_note():
+        click.echo(summary.speed_note(), err=True)
+    if summary.held_back:  # the other rows are rendered and recorded; these are the invalid input
+        raise InvalidInputError("\n".join(held_back_lines(summary.held_back)))
+    return summary
 
 
 @cli.command()
@@ -177,34 +183,21 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
     Example: engagiert status --outstanding --regierungsbezirk Detmold
     """
     from .round import load_round
-    from .track.status import check_filters, collect_status, filter_documents, format_outstanding, format_summary
+    from .track.status_view import status_view
 
     round_cfg = load_round(round_file)
     if fmt == "xlsx" and output is None:
         raise InvalidInputError("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)")
-    report = collect_status(out, round_cfg.id)
-    check_filters(report, regierungsbezirk, kreis)
-    documents = filter_documents(report.documents, states=states, regierungsbezirk=regierungsbezirk, kreis=kreis)
-    if fmt == "table":  # the summary covers the filtered round; --outstanding adds the list below it
-        text = format_summary(report, documents)
-        if outstanding:
-            text += "\n\n" + format_outstanding(report, documents)
-        data = (text + "\n").encode("utf-8")
-    else:  # an export lists (and counts) exactly the documents asked for
-        documents = filter_documents(documents, outstanding=outstanding)
-        from .track import export as report_export
-
-        data = {"json": lambda: report_export.to_json(report, documents).encode("utf-8"),
-                "csv": lambda: report_export.to_csv(report, documents),
-                "xlsx": lambda: report_export.to_xlsx(report, documents)}[fmt]()
+    view = status_view(out, round_cfg.id, fmt=fmt, outstanding=outstanding, states=states,
+                       regierungsbezirk=regierungsbezirk, kreis=kreis)
     if output is None:
-        click.echo(data, nl=False)  # bytes: CSV keeps its BOM and CRLF line ends as written
+        click.echo(view.data, nl=False)  # bytes: CSV keeps its BOM and CRLF line ends as written
     else:
         from .fileio import write_bytes_atomic
 
-        write_bytes_atomic(output, data)
+        write_bytes_atomic(output, view.data)
         if not quiet:
-            click.echo(f"Wrote {len(documents)} document(s) of round {report.round_id} to {output}", err=True)
+            click.echo(f"Wrote {view.documents} document(s) of round {view.round_id} to {output}", err=True)
 
 
 def _only_option(command):
@@ -212,31 +205,14 @@ def _only_option(command):
                         help="Only these municipalities (repeat, or separate by commas).")(command)
 
 
-def _signatories_if_given(ctx: click.Context, signatories_file: Path):
-    """The rows of --signatories when it was given on the command line, else None (use the ledger's rows).
-    Only an explicit file counts: a signatories.csv lying in the current folder may be another round's."""
-    if ctx.get_parameter_source("signatories_file") is click.core.ParameterSource.DEFAULT:
-        return None
-    from .signatories import load_signatories
-
-    result = load_signatories(signatories_file)
-    _print_warnings(result.warnings)
-    return result.signatories
-
-
-def _echo_marked(summary) -> None:
-    line = (f"{len(summary.marked)} marked sent on {summary.date.isoformat()}, "
-            f"{len(summary.already)} already sent")
-    if summary.no_address:
-        line += f", {len(summary.no_address)} not marked (no postal address)"
-    for state, count in sorted(summary.not_marked_states.items()):
-        line += f", {count} not marked ({state})"
-    click.echo(line + ".")
+def _rows_if_given(signatories_file: Path | None):
+    """The rows of --signatories when it was typed, else None (the stage uses the rows stored at rendering)."""
+    return None if signatories_file is None else read_signatories(signatories_file).signatories
 
 
 @cli.command()
 @common_options
-@signatories_option
+@signatories_option(only_if_given=True)
 @click.option("--group-by", type=click.Choice(["regierungsbezirk", "kreis", "none"]), default="regierungsbezirk",
               show_default=True, help="One bundle per Regierungsbezirk, per Kreis, or one for all ('alle.pdf').")
 @click.option("--sort", type=click.Choice(["plz", "name"]), default="plz", show_default=True,
@@ -251,8 +227,7 @@ def _echo_marked(summary) -> None:
               help="With --mark-sent: the day the letters were posted (default today).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the cover letters (default: one per CPU core).")
-@click.pass_context
-def bundle(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path, group_by: str,
+def bundle(out: Path, round_file: Path, quiet: bool, signatories_file: Path | None, group_by: str,
            sort: str, copies: int, simplex: bool, only: tuple[str, ...], group: str | None, mark_sent: bool,
            sent_date, workers: int | None):
     """Print-ready bundles: per group a PDF with a cover letter and the originals per municipality.
@@ -264,53 +239,33 @@ def bundle(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signato
 
     Example: engagiert bundle --out out --group-by regierungsbezirk --copies 2
     """
-    from .dispatch import bundle as bundle_stage
-    from .dispatch.mark_sent import mark_sent
+    from .dispatch.bundle import bundle_round
+    from .dispatch.mark_sent import mark_sent as record_sent
     from .round import load_round
+    from .workers import default_workers
 
     round_cfg = load_round(round_file)
-    signatories = _signatories_if_given(ctx, signatories_file)
-    from .workers import default_workers as default_jobs
-
+    signatories = _rows_if_given(signatories_file)
     with progress_bar(None, quiet, "cover letters") as bar:
-        summary = bundle_stage.bundle_round(round_cfg, out, group_by=group_by, sort=sort, copies=copies,
-                                            duplex=not simplex, only=only, group=group, signatories=signatories,
-                                            workers=workers or default_jobs(), progress=bar.update)
-    for bundle_file in summary.files:
-        count = len(bundle_file.entries)
-        click.echo(f"{bundle_file.pdf_path}: {bundle_file.pages} pages, {bundle_file.sheets} sheets, "
-                   f"{count} {'municipality' if count == 1 else 'municipalities'}")
-    if summary.removed and not quiet:
-        names = ", ".join(path.name for path in summary.removed[:6])
-        more = f", … ({len(summary.removed) - 6} more)" if len(summary.removed) > 6 else ""
-        click.echo(f"Removed {len(summary.removed)} outdated file(s) of an earlier run from {summary.print_dir}/: "
-                   f"{names}{more}")
-    if summary.files:
-        click.echo(f"For the print room: the {len(summary.files)} PDF file(s) above, A4, "
-                   f"{'duplex (long edge)' if summary.duplex else 'simplex'}, 100 % (no fit to page), "
-                   f"no stapling; with each its .csv manifest to check the stack (sheets per municipality).")
-    if summary.no_address:
-        click.echo(f"Not bundled, no postal address ({len(summary.no_address)}, listed in "
-                   f"{summary.no_address_file}):")
-        for entry, missing in summary.no_address:
-            click.echo(f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing")
+        summary = bundle_round(round_cfg, out, group_by=group_by, sort=sort, copies=copies, duplex=not simplex,
+                               only=only, group=group, signatories=signatories,
+                               workers=workers or default_workers(), progress=bar.update)
+    for line in summary.lines(quiet):
+        click.echo(line)
     if mark_sent:
-        bundled = [entry.signatory.ags for bundle_file in summary.files for entry in bundle_file.entries]
-        _echo_marked(mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
-                                            ags=bundled))
-    if summary.no_address:
-        ctx.exit(int(ExitCode.needs_attention))
+        click.echo(record_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
+                               ags=summary.bundled_ags).line())
+    return summary
 
 
 @cli.command(name="mark-sent")
 @common_options
-@signatories_option
+@signatories_option(only_if_given=True)
 @click.option("--date", "sent_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The day the letters were posted, YYYY-MM-DD (default today); starts the reminder clock.")
 @_only_option
-@click.pass_context
-def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bool, signatories_file: Path,
-                      sent_date, only: tuple[str, ...]):
+def mark_sent_command(out: Path, round_file: Path, quiet: bool, signatories_file: Path | None, sent_date,
+                      only: tuple[str, ...]):
     """Record that the letters went out: a 'sent' event per current document still 'rendered'.
 
     Documents already sent (or returned) are skipped and counted; running it twice changes nothing.
@@ -323,8 +278,9 @@ def mark_sent_command(ctx: click.Context, out: Path, round_file: Path, quiet: bo
     from .round import load_round
 
     round_cfg = load_round(round_file)
-    _echo_marked(mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None, only=only,
-                           signatories=_signatories_if_given(ctx, signatories_file)))
+    summary = mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None, only=only,
+                        signatories=_rows_if_given(signatories_file))
+    click.echo(summary.line())
 
 
 @cli.command()
@@ -368,27 +324,19 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     from .checkin.context import load_settings
     from .checkin.decide import decide
     from .checkin.run import check_in
+    from .checkin.session import decision_line, summary_line, uploads_to_check
     from .round import load_round
 
     round_cfg = load_round(round_file)
     if accept_id or reject_id:
         if accept_id and reject_id:
             raise InvalidInputError("use either --accept or --reject, not both")
-        outcome = decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id), reason=reason,
-                         without_copy=without_copy, clerk=clerk)
-        click.echo(f"{outcome.bezeichnung} ({outcome.doc_id}): {outcome.state.upper()} by hand: {outcome.reason}")
-        return
-    settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots,
-                             max_bytes=int(max_mb * 1024 * 1024) if max_mb else None, max_pages=max_pages,
-                             max_pixels=int(max_megapixels * 1e6) if max_megapixels else None,
-                             max_seconds=max_seconds)
-    targets = list(paths) or [settings.inbox]
-    missing = [path for path in targets if not path.exists() and not path.is_symlink()]
-    if missing:
-        raise InvalidInputError(f"{missing[0]}: not found (the inbox is set by --inbox or [checkin] inbox)")
-    from .checkin.archive import inbox_files
-
-    uploads = inbox_files(targets)  # listed once: the bar's total, and what check_in reads
+        click.echo(decision_line(decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id),
+                                        reason=reason, without_copy=without_copy, clerk=clerk)))
+        return None
+    settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots, max_mb=max_mb, max_pages=max_pages,
+                             max_megapixels=max_megapixels, max_seconds=max_seconds)
+    uploads = uploads_to_check(list(paths), settings)
     with progress_bar(len(uploads), quiet, "checking in") as bar:
         def print_result(result) -> None:
             for line in result.lines():  # through the bar, so a line never lands in the middle of it
@@ -396,14 +344,11 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
 
         summary = check_in(uploads, round_cfg, out, settings, progress=bar.update, on_result=print_result,
                            workers=workers)
-    states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
-    click.echo(f"Checked in {len(summary.results)} upload(s): {summary.count('matched')} with our documents, "
-               f"{summary.count('unmatched')} unmatched, {summary.count('refused')} refused, "
-               f"{summary.count('duplicate')} already known. Documents: {states or 'none'}.")
+    click.echo(summary_line(summary))
     if summary.needs_attention:
         click.echo("Some uploads need a person: see the lines above, out/unmatched/, and "
                    "`engagiert checkin --accept/--reject DOC_ID`.", err=True)
-        raise click.exceptions.Exit(int(ExitCode.needs_attention))
+    return summary
 
 
 @cli.command()
@@ -419,16 +364,9 @@ def report(out: Path, round_file: Path, quiet: bool, geojson: Path | None):
     Example: engagiert report --out out
     """
     from .round import load_round
-    from .track.nrwmap import geojson_path
     from .track.report import write_report
 
-    round_cfg = load_round(round_file)
-    boundaries = geojson_path(geojson)
-    result = write_report(out, round_cfg, boundaries)
-    map_note = (f"map of {result.map_shapes} areas" if result.map_shapes is not None
-                else f"no map ({boundaries} not found)")
-    click.echo(f"Wrote {result.path}: {result.verified} of {result.documents} verified, {map_note}"
-               + (f", {result.off_map} document(s) not on the map" if result.off_map else ""))
+    click.echo(write_report(out, load_round(round_file), geojson).line())
 
 
 @cli.command()
@@ -446,20 +384,18 @@ def remind(out: Path, round_file: Path, quiet: bool, after_days: int | None, min
 
     Writes out/<round>/reminders/<ags>_<name>_<date>.eml (or sends with --smtp) and records each
     reminder in the ledger. A rejected copy gets a text saying why and what to do; documents waiting
-    for review are not reminded. Exit code 1 if a municipality has no e-mail address (listed).
+    for review are not reminded. Exit code 1 if a municipality has no e-mail address (listed); 6 if the
+    mail server cannot be reached or breaks off.
 
     Example: engagiert remind --dry-run
     """
     from .round import load_round
     from .track.remind import format_result, send_reminders
 
-    round_cfg = load_round(round_file)
-    after = round_cfg.remind_after_days if after_days is None else after_days
-    result = send_reminders(out, round_cfg, after_days=after, min_interval_days=min_interval_days, smtp=smtp,
-                            dry_run=dry_run)
-    click.echo(format_result(result, after, min_interval_days))
-    if result.needs_attention:
-        raise click.exceptions.Exit(int(ExitCode.needs_attention))
+    result = send_reminders(out, load_round(round_file), after_days=after_days, min_interval_days=min_interval_days,
+                            smtp=smtp, dry_run=dry_run)
+    click.echo(format_result(result))
+    return result
 
 
 @cli.command()
@@ -474,14 +410,11 @@ def history(out: Path, round_file: Path, quiet: bool, ags: str, fmt: str):
 
     Example: engagiert history 05554
     """
-    import json
-
     from .round import load_round
-    from .track.history import format_history
     from .track.history import history as load_history
+    from .track.history import history_text
 
-    data = load_history(out, load_round(round_file).id, ags)
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else format_history(data))
+    click.echo(history_text(load_history(out, load_round(round_file).id, ags), fmt))
 
 
 @cli.command()
@@ -498,9 +431,10 @@ def check(out: Path, round_file: Path, quiet: bool):
     from .track.audit import audit
 
     report = audit(out)
-    click.echo("\n".join(report.lines()))
     if not report.ok:
-        raise click.exceptions.Exit(int(ExitCode.ledger_error))
+        raise LedgerError("\n".join(report.lines()))
+    click.echo("\n".join(report.lines()))
+    return report
 
 
 @cli.command()
@@ -517,8 +451,8 @@ def backup(out: Path, round_file: Path, quiet: bool, destination: Path):
     from .track.backup import backup as make_backup
 
     result = make_backup(out, destination)
-    click.echo(f"Backed up the ledger and {result.files} file(s) to {result.destination}; "
-               + result.audit.lines()[0][0].lower() + result.audit.lines()[0][1:])
+    click.echo(result.line())
+    return result
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """Exit codes and the one exception family that carries them to the CLI.
 
 Modelled on OCRmyPDF's exceptions module: every stage raises an ``EngagiertError``
-subclass with a message for the clerk; ``cli.main`` catches the base class once and
+subclass with a message for the clerk; the CLI catches the base class once and
 exits with its code, so nobody sees a traceback for a mistake in their own input.
+A run that finished but left work for a person is no error: its result says so
+(``needs_attention``) and the CLI turns that into code 1, in the same place.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ class ExitCode(IntEnum):
     ledger_error = 4
     #: a file or folder could not be read or written (permissions, disk full)
     file_error = 5
+    #: the mail server could not be reached, or broke off the session (remind --smtp)
+    mail_error = 6
     #: something broke that is our fault
     internal_error = 15
+    #: stopped with Ctrl-C (128 + SIGINT, as shells report it); every file is whole, the ledger consistent
+    interrupted = 130
 
 
 class EngagiertError(Exception):
@@ -44,3 +50,9 @@ class MissingDependencyError(EngagiertError):
 
 class LedgerError(EngagiertError):
     exit_code = ExitCode.ledger_error
+
+
+class MailServerError(EngagiertError):
+    """The mail server cannot be reached or ends the session; what it accepted before is recorded."""
+
+    exit_code = ExitCode.mail_error

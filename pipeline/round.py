@@ -1,4 +1,9 @@
-"""The round's settings from round.toml: id, date line, co-signatory, deadline, sender."""
+"""The round's settings from round.toml, read whole and validated once: [round], [cosignatory], [sender],
+[letter] and [checkin].
+
+An unknown section or key is refused (exit code 2), as a misspelt one would otherwise be ignored without a
+word: `max_mb` typed as `maxmb` would leave uploads unlimited by the clerk's choice, `office_line2` typed
+wrong would drop a line from every printed document."""
 
 from __future__ import annotations
 
@@ -65,6 +70,20 @@ class Letter:
 
 
 @dataclass(frozen=True)
+class CheckinConfig:
+    """[checkin]: where returned copies arrive, whose digital signatures count, what one upload may cost.
+    Paths are resolved against the round file's folder; a limit left out is None (the check-in stage's
+    default applies, see checkin/intake.py Limits)."""
+
+    inbox: Path = Path("inbox")
+    trust_roots: tuple[Path, ...] = ()
+    max_mb: float | None = None
+    max_pages: float | None = None
+    max_megapixels: float | None = None
+    max_seconds: float | None = None
+
+
+@dataclass(frozen=True)
 class RoundConfig:
     id: str
     title: str
@@ -77,6 +96,7 @@ class RoundConfig:
     source: Path
     digest: str  # sha256 of the file: part of every document's fingerprint
     letter: Letter = Letter()
+    checkin: CheckinConfig = CheckinConfig()
 
     def round_dir(self, out: Path) -> Path:
         return Path(out) / self.id
@@ -101,6 +121,7 @@ def load_round(path: Path) -> RoundConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{path}: not valid TOML: {exc}") from exc
 
+    _check_keys(data, path)
     round_table = data.get("round", {})
     round_id = str(_require(round_table, "id", "round", path)).strip().upper()
     if not ROUND_ID_PATTERN.match(round_id):
@@ -137,20 +158,17 @@ def load_round(path: Path) -> RoundConfig:
         place_date=_require(round_table, "place_date", "round", path),
         date=date,
         deadline=deadline,
-        remind_after_days=int(round_table.get("remind_after_days", 21)),
+        remind_after_days=_remind_after_days(round_table, path),
         cosignatory=cosignatory,
         sender=sender,
         source=path,
         digest=hashlib.sha256(raw + (facsimile.read_bytes() if facsimile else b"")).hexdigest(),
         letter=letter,
+        checkin=_load_checkin(data.get("checkin", {}), path),
     )
 
 
 def _load_letter(table: dict, path: Path) -> Letter:
-    unknown = sorted(set(table) - set(Letter.__dataclass_fields__))
-    if unknown:
-        raise InvalidInputError(f"{path}: [letter] has unknown key(s) {', '.join(unknown)}; known: "
-                                f"{', '.join(Letter.__dataclass_fields__)}")
     letter_date = table.get("date")
     if letter_date is not None and not isinstance(letter_date, dt.date):
         raise InvalidInputError(f"{path}: [letter] date must be a date like 2024-05-15")
@@ -161,3 +179,62 @@ def _load_letter(table: dict, path: Path) -> Letter:
                 raise InvalidInputError(f"{path}: [letter] {key} must be a string, not {table[key]!r}")
             values[key] = table[key].strip()
     return Letter(date=letter_date, **values)
+
+
+# Every key round.toml may hold, per section.
+KNOWN_KEYS = {
+    "round": ("id", "title", "place_date", "date", "deadline", "remind_after_days"),
+    "cosignatory": ("name", "anrede", "office", "office_line2", "heading", "facsimile"),
+    "sender": tuple(Sender.__dataclass_fields__),
+    "letter": tuple(Letter.__dataclass_fields__),
+    "checkin": tuple(CheckinConfig.__dataclass_fields__),
+}
+
+
+def _check_keys(data: dict, path: Path) -> None:
+    unknown = sorted(set(data) - set(KNOWN_KEYS))
+    if unknown:
+        raise InvalidInputError(f"{path}: unknown section(s) or key(s) outside a section: {', '.join(unknown)}; "
+                                f"known sections: {', '.join(f'[{name}]' for name in KNOWN_KEYS)}")
+    for section, known in KNOWN_KEYS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise InvalidInputError(f"{path}: [{section}] must be a section (a table), not {table!r}")
+        unknown = sorted(set(table) - set(known))
+        if unknown:
+            raise InvalidInputError(f"{path}: [{section}] has unknown key(s) {', '.join(unknown)}; known: "
+                                    f"{', '.join(known)}")
+
+
+def _remind_after_days(table: dict, path: Path) -> int:
+    value = table.get("remind_after_days", 21)
+    try:
+        days = int(value) if not isinstance(value, bool) else -1
+    except (TypeError, ValueError):
+        days = -1
+    if days < 0:
+        raise InvalidInputError(f"{path}: [round] remind_after_days must be a number of days (0 or more), "
+                                f"not {value!r}")
+    return days
+
+
+def _load_checkin(table: dict, path: Path) -> CheckinConfig:
+    base = path.parent
+    inbox = table.get("inbox", "inbox")
+    if not isinstance(inbox, str) or not inbox.strip():
+        raise InvalidInputError(f"{path}: [checkin] inbox must be a folder name or path, not {inbox!r}")
+    roots = table.get("trust_roots", [])
+    if isinstance(roots, str):
+        roots = [roots]
+    if not isinstance(roots, list) or not all(isinstance(root, str) and root.strip() for root in roots):
+        raise InvalidInputError(f"{path}: [checkin] trust_roots must be a list of certificate files, "
+                                f"e.g. [\"ca.pem\"], not {roots!r}")
+    limits = {}
+    for key in ("max_mb", "max_pages", "max_megapixels", "max_seconds"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise InvalidInputError(f"{path}: [checkin] {key} must be a positive number, not {value!r}")
+        limits[key] = value
+    return CheckinConfig(inbox=base / inbox, trust_roots=tuple(base / root for root in roots), **limits)

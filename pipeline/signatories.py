@@ -351,3 +351,21 @@ def load_signatories(path: Path) -> LoadResult:
     warnings: list[Problem] = []
     rows = read_rows(Path(path), warnings)
     return validate_rows(rows, Path(path).name, warnings)
+
+
+def warning_lines(warnings: list[Problem], limit: int = 20) -> list[str]:
+    """The warnings as a person reads them: the same warning on many rows is one line ("… (427 rows: 2,
+    3, 4, 5, 6, …)"), at most `limit` lines and then how many more."""
+    groups: dict[tuple, list[Problem]] = {}
+    for warning in warnings:
+        groups.setdefault((warning.file, warning.column, warning.message), []).append(warning)
+    lines = []
+    for (file, column, message), members in groups.items():
+        if len(members) <= 3:
+            lines.extend(f"warning: {member}" for member in members)
+        else:
+            rows = ", ".join(str(member.row) for member in members[:5])
+            lines.append(f"warning: {file}, column '{column}': {message} ({len(members)} rows: {rows}, …)")
+    if len(lines) > limit:
+        return [*lines[:limit], f"… and {len(lines) - limit} more warning(s)"]
+    return lines

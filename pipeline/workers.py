@@ -10,7 +10,9 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 
 def default_workers() -> int:
@@ -30,9 +32,16 @@ def process_context(fork: bool | None = None):
     return multiprocessing.get_context("fork" if (can_fork() if fork is None else fork) else "spawn")
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` processes started the platform's cheapest safe way."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of `workers` processes started the platform's cheapest safe way. Its workers leave Ctrl-C to
+    the parent; when the parent stops early (Ctrl-C, an error) the work not yet started is cancelled, so
+    the pool ends after the batches already running instead of working through the whole queue."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=process_context(), initializer=ignore_interrupts)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def die_with_parent() -> None:

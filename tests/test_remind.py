@@ -238,8 +238,9 @@ def test_header_injection_is_impossible(overdue_round):
 
 def test_unreachable_server_and_missing_pdf_are_clear_errors(runner, overdue_round):
     out = overdue_round / "out"
-    result = remind(runner, overdue_round, "--smtp", f"127.0.0.1:{free_port()}")
-    assert result.exit_code == 5 and "cannot reach the mail server 127.0.0.1" in result.output
+    result = remind(runner, overdue_round, "--smtp", f"127.0.0.1:{free_port()}")  # connection refused
+    assert result.exit_code == 6 and "cannot reach the mail server 127.0.0.1" in result.output  # mail, not file
+    assert "Traceback" not in result.output
     assert reminder_events(out) == []
     assert remind(runner, overdue_round, "--smtp", "nohost").exit_code == 2
     with Ledger.open(out) as ledger:
@@ -248,6 +249,17 @@ def test_unreachable_server_and_missing_pdf_are_clear_errors(runner, overdue_rou
     result = remind(runner, overdue_round)
     assert result.exit_code == 5 and str(pdf) in result.output and "nothing was sent" in result.output
     assert reminder_events(out) == [] and not (out / ROUND_ID / "reminders").exists()
+
+
+def test_a_session_the_mail_server_refuses_is_a_mail_error_and_sends_nothing(runner, overdue_round, smtp_server,
+                                                                             monkeypatch):
+    """A login the server does not offer (this one has no AUTH): the session fails before any message."""
+    inbox, address = smtp_server
+    monkeypatch.setenv("ENGAGIERT_SMTP_USER", "clerk")
+    result = remind(runner, overdue_round, "--smtp", address)
+    assert result.exit_code == 6, result.output
+    assert f"mail server {address} refused the session" in result.output and "nothing was sent" in result.output
+    assert inbox.received == [] and reminder_events(overdue_round / "out") == []
 
 
 def test_verified_and_unsent_documents_are_never_reminded(runner, overdue_round):

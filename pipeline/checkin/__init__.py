@@ -11,4 +11,5 @@
 - ``judge``: recording an analysed upload and each document's new state.
 - ``results``: what a check-in reports, per upload and per document.
 - ``decide``: a clerk's decision by hand.
+- ``session``: what a front end needs around the stage: the uploads to read, the lines that report a run.
 """

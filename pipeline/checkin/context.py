@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,36 +19,32 @@ class Settings:
     trust_roots: list = field(default_factory=list)
 
 
-def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots: tuple[Path, ...] = (),
-                  **limit_overrides) -> Settings:
-    """[checkin] from round.toml (inbox, trust_roots, limits), overridden by the command line."""
+def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots: tuple[Path, ...] = (), *,
+                  max_mb: float | None = None, max_pages: int | None = None, max_megapixels: float | None = None,
+                  max_seconds: float | None = None) -> Settings:
+    """[checkin] of the round (read and checked by round.py), overridden by what is given here (the command
+    line's options); the trust roots' certificates are read here (a broken one is refused with its name)."""
     from .digital import load_trust_roots
 
-    table = tomllib.loads(round_cfg.source.read_text("utf-8-sig")).get("checkin", {})
-    base = round_cfg.source.parent
-    limits = Limits()
+    configured = round_cfg.checkin
+    defaults = Limits()
 
-    def number(key: str, default: float) -> float:
-        value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise InvalidInputError(f"{round_cfg.source}: [checkin] {key} must be a positive number, not {value!r}")
-        return value
+    def chosen(given, key: str):
+        return given if given is not None else getattr(configured, key)
 
+    mb, pages, megapixels, seconds = (chosen(max_mb, "max_mb"), chosen(max_pages, "max_pages"),
+                                      chosen(max_megapixels, "max_megapixels"), chosen(max_seconds, "max_seconds"))
     values = {
-        "max_bytes": int(number("max_mb", limits.max_bytes / 1024 / 1024) * 1024 * 1024),
-        "max_pages": int(number("max_pages", limits.max_pages)),
-        "max_pixels": int(number("max_megapixels", limits.max_pixels / 1e6) * 1e6),
-        "max_seconds": float(number("max_seconds", limits.max_seconds)),
+        "max_bytes": int(mb * 1024 * 1024) if mb is not None else defaults.max_bytes,
+        "max_pages": int(pages) if pages is not None else defaults.max_pages,
+        "max_pixels": int(megapixels * 1e6) if megapixels is not None else defaults.max_pixels,
+        "max_seconds": float(seconds) if seconds is not None else defaults.max_seconds,
     }
-    for key, value in limit_overrides.items():
-        if value is not None:
-            values[key] = value
     if any(value <= 0 for value in values.values()):
         raise InvalidInputError(f"{round_cfg.source}: [checkin] limits must be positive numbers")
-    roots = [base / path for path in table.get("trust_roots", [])] + list(trust_roots)
-    inbox_path = inbox if inbox is not None else base / table.get("inbox", "inbox")
-    return Settings(inbox=Path(inbox_path), limits=Limits(**{**limits.__dict__, **values}),
-                    trust_roots=load_trust_roots(roots))
+    return Settings(inbox=Path(inbox if inbox is not None else configured.inbox),
+                    limits=Limits(**{**defaults.__dict__, **values}),
+                    trust_roots=load_trust_roots([*configured.trust_roots, *trust_roots]))
 
 
 class Context:

@@ -73,6 +73,39 @@ class BundleSummary:
     removed: list[Path] = field(default_factory=list)
     duplex: bool = True
 
+    @property
+    def bundled_ags(self) -> list[str]:
+        """The municipalities whose letters are in the bundles (what mark-sent should record)."""
+        return [entry.signatory.ags for bundle_file in self.files for entry in bundle_file.entries]
+
+    @property
+    def needs_attention(self) -> bool:
+        """Municipalities without a postal address were left out: a person has to find their address."""
+        return bool(self.no_address)
+
+    def lines(self, quiet: bool = False) -> list[str]:
+        """What a run did, for the clerk: the files, the print-room settings, who was left out and why."""
+        lines = []
+        for bundle_file in self.files:
+            count = len(bundle_file.entries)
+            lines.append(f"{bundle_file.pdf_path}: {bundle_file.pages} pages, {bundle_file.sheets} sheets, "
+                         f"{count} {'municipality' if count == 1 else 'municipalities'}")
+        if self.removed and not quiet:
+            names = ", ".join(path.name for path in self.removed[:6])
+            more = f", … ({len(self.removed) - 6} more)" if len(self.removed) > 6 else ""
+            lines.append(f"Removed {len(self.removed)} outdated file(s) of an earlier run from {self.print_dir}/: "
+                         f"{names}{more}")
+        if self.files:
+            lines.append(f"For the print room: the {len(self.files)} PDF file(s) above, A4, "
+                         f"{'duplex (long edge)' if self.duplex else 'simplex'}, 100 % (no fit to page), "
+                         f"no stapling; with each its .csv manifest to check the stack (sheets per municipality).")
+        if self.no_address:
+            lines.append(f"Not bundled, no postal address ({len(self.no_address)}, listed in "
+                         f"{self.no_address_file}):")
+            lines += [f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing"
+                      for entry, missing in self.no_address]
+        return lines
+
 
 # --- choosing and ordering ---------------------------------------------------------------------------
 

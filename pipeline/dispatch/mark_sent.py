@@ -23,6 +23,14 @@ class MarkSentSummary:
     no_address: list[str]
     not_marked_states: dict[str, int] = field(default_factory=dict)
 
+    def line(self) -> str:
+        line = f"{len(self.marked)} marked sent on {self.date.isoformat()}, {len(self.already)} already sent"
+        if self.no_address:
+            line += f", {len(self.no_address)} not marked (no postal address)"
+        for state, count in sorted(self.not_marked_states.items()):
+            line += f", {count} not marked ({state})"
+        return line + "."
+
 
 def today() -> dt.date:
     return dt.datetime.fromisoformat(now_iso()).date()

@@ -5,7 +5,7 @@ or changed (a new version that supersedes the old), renders what is needed (in w
 there are many), writes each file atomically, and records the written documents in the ledger, up to
 RECORD_EVERY of them per transaction while the workers go on. A document is recorded only after its
 file is written, with all its events in one transaction; a crash leaves files that are not recorded
-yet, which the next run renders again to the same bytes and records.
+yet, which the next run renders again to the same bytes and records. Ctrl-C records what was written.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ..signatories import Signatory
 from ..states import EventKind, State
 from ..templating import TEMPLATES_DIR
 from ..workers import can_fork, default_workers, process_pool
-from .layout import PAGE_COUNT, LayoutOverflow, document_context, renderer_for
+from .layout import PAGE_COUNT, LayoutOverflow, document_context, renderer_for, subsetter_name
 from .plan import Correction, DocumentJob, RenderPlan, plan_render
 
 # Parallel rendering only pays off once worker start-up is amortised.
@@ -60,6 +60,18 @@ class RenderSummary:
     @property
     def total(self) -> int:
         return len(self.rendered) + len(self.unchanged)
+
+    def line(self) -> str:
+        return (f"Rendered {len(self.rendered)} document(s), {len(self.unchanged)} unchanged, "
+                f"{len(self.superseded)} superseded: {self.total} documents for round {self.round_id} "
+                f"in {self.documents_dir}/")
+
+    def speed_note(self) -> str | None:
+        """A hint when fonts were subset the slow way, as long as it matters (something was rendered)."""
+        if not self.rendered or subsetter_name() == "harfbuzz":
+            return None
+        return ("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
+                "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.")
 
 
 def render_jobs(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path,
@@ -138,10 +150,16 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
             pending.clear()
 
         errors: list[EngagiertError] = []
-        for job, result in _render_all(jobs, round_cfg, templates_dir, workers, mode, progress, errors):
-            pending.append((job, result))
-            if len(pending) >= RECORD_EVERY:
-                record_pending()  # while the workers go on rendering
+        rendering = _render_all(jobs, round_cfg, templates_dir, workers, mode, progress, errors)
+        try:
+            for job, result in rendering:
+                pending.append((job, result))
+                if len(pending) >= RECORD_EVERY:
+                    record_pending()  # while the workers go on rendering
+        except KeyboardInterrupt:
+            rendering.close()  # stop the workers first (the batches not started are cancelled)
+            record_pending()  # Ctrl-C: the documents already written stay recorded
+            raise
         record_pending()
     if errors:
         done = f"\nThe other {len(rendered)} document(s) were rendered and recorded." if rendered else ""

@@ -27,6 +27,10 @@ class BackupResult:
     files: int
     audit: AuditReport
 
+    def line(self) -> str:
+        agreed = self.audit.lines()[0]
+        return f"Backed up the ledger and {self.files} file(s) to {self.destination}; {agreed[0].lower()}{agreed[1:]}"
+
 
 def backup(out: Path, destination: Path) -> BackupResult:
     out, destination = Path(out), Path(destination)

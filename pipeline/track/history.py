@@ -57,3 +57,10 @@ def format_history(data: dict) -> str:
     title = f"History of {data['ags']} {data['bezeichnung']}, round {data['round']}: {len(rows)} event(s), times UTC"
     return "\n".join([title, "", *_table(["when", "kind", "state", "version", "reason", "actor", "file", "details"],
                                          rows)])
+
+
+def history_text(data: dict, fmt: str = "table") -> str:
+    """The history as the terminal table or as JSON (the same data `history` returns)."""
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    return format_history(data)

@@ -9,8 +9,9 @@ How: one message per municipality (stdlib `email`, policy SMTP), the document's 
 as out/<round>/reminders/<ags>_<slug>_<date>.eml (atomically) for the office's mail program, or sent
 with SMTP. Every message is built (and every PDF found) before anything is written or sent.
 Ledger: one "reminder" event per message. .eml files: all events in one transaction after the files
-are written. SMTP: each event is committed right after the server accepted that message, so a crash
-mid-run never forgets a mail that went out (and never records one that did not).
+are written (those written before a Ctrl-C or a full disk too). SMTP: each event is committed right after
+the server accepted that message, so a crash mid-run never forgets a mail that went out (and never records
+one that did not). A server that cannot be reached or breaks off is a ``MailServerError`` (exit code 6).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
-from ..errors import EngagiertError, ExitCode, InvalidInputError
+from ..errors import EngagiertError, ExitCode, InvalidInputError, MailServerError
 from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
 from ..ledger import Ledger
@@ -40,7 +41,7 @@ HEADER_POLICY = policy.SMTP.clone(max_line_length=200)
 
 
 class ReminderError(EngagiertError):
-    """A document's PDF is missing or the mail server cannot be reached: nothing more was sent."""
+    """A document's PDF is missing: nothing was sent."""
 
     exit_code = ExitCode.file_error
 
@@ -61,6 +62,8 @@ class ReminderResult:
     delivered: list[tuple[DocumentStatus, str]] = field(default_factory=list)  # (document, file or message id)
     refused: list[tuple[DocumentStatus, str]] = field(default_factory=list)  # SMTP recipient refused: why
     dry_run: bool = False
+    after_days: int = 0  # the rules the plan followed, for the report line
+    min_interval_days: int = 0
 
     @property
     def needs_attention(self) -> bool:
@@ -184,7 +187,8 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
     server = parse_smtp(smtp) if smtp else None
     status = collect_status(out, round_cfg.id)
     plan = plan_reminders(status.documents, status.today, after_days, min_interval_days)
-    result = ReminderResult(round_cfg.id, status.today, plan, dry_run=dry_run)
+    result = ReminderResult(round_cfg.id, status.today, plan, dry_run=dry_run, after_days=after_days,
+                            min_interval_days=min_interval_days)
     if dry_run or not plan.due:
         return result
     if not round_cfg.sender.email:
@@ -216,13 +220,17 @@ def latest_outcomes(out: Path, doc_ids: list[str]) -> dict[str, dict]:
 
 def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, result: ReminderResult) -> None:
     written = []
-    for document, message in messages:
-        path = eml_path(out, round_cfg, document, today)
-        write_bytes_atomic(path, message.as_bytes())
-        written.append((document, path))
-    with Ledger.open(out) as ledger, ledger.transaction() as cursor:
-        for document, path in written:
-            _record(cursor, round_cfg, document, {"channel": "eml", "file": path.relative_to(out).as_posix()})
+    try:
+        for document, message in messages:
+            path = eml_path(out, round_cfg, document, today)
+            write_bytes_atomic(path, message.as_bytes())
+            written.append((document, path))
+    finally:  # also when stopped half-way (Ctrl-C, a full disk): every .eml on disk has its event
+        if written:
+            with Ledger.open(out) as ledger, ledger.transaction() as cursor:
+                for document, path in written:
+                    _record(cursor, round_cfg, document, {"channel": "eml",
+                                                          "file": path.relative_to(out).as_posix()})
     result.delivered.extend((document, str(path)) for document, path in written)
 
 
@@ -232,7 +240,7 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
     try:
         connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
     except (OSError, smtplib.SMTPException) as exc:
-        raise ReminderError(f"cannot reach the mail server {host}:{port} ({exc}); nothing was sent") from exc
+        raise MailServerError(f"cannot reach the mail server {host}:{port} ({exc}); nothing was sent") from exc
     with connection, Ledger.open(out) as ledger:
         try:
             connection.ehlo()
@@ -242,7 +250,7 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
             if os.environ.get(SMTP_USER_ENV):
                 connection.login(os.environ[SMTP_USER_ENV], os.environ.get(SMTP_PASSWORD_ENV, ""))
         except (OSError, smtplib.SMTPException) as exc:
-            raise ReminderError(f"mail server {host}:{port} refused the session ({exc}); nothing was sent") from exc
+            raise MailServerError(f"mail server {host}:{port} refused the session ({exc}); nothing was sent") from exc
         for document, message in messages:
             try:
                 connection.send_message(message)
@@ -254,7 +262,7 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
                 result.refused.append((document, f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"))
                 continue
             except (OSError, smtplib.SMTPException) as exc:  # connection lost: what was accepted is recorded
-                raise ReminderError(f"mail server {host}:{port} failed after {len(result.delivered)} "
+                raise MailServerError(f"mail server {host}:{port} failed after {len(result.delivered)} "
                                     f"message(s) ({exc}); run remind again for the rest") from exc
             with ledger.transaction() as cursor:  # accepted: record it now, before the next one goes out
                 _record(cursor, round_cfg, document, {"channel": "smtp", "server": f"{host}:{port}",
@@ -262,8 +270,8 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
             result.delivered.append((document, str(message["Message-ID"]).strip()))
 
 
-def format_result(result: ReminderResult, after_days: int, min_interval_days: int) -> str:
-    plan = result.plan
+def format_result(result: ReminderResult) -> str:
+    plan, after_days, min_interval_days = result.plan, result.after_days, result.min_interval_days
     verb = "Would remind" if result.dry_run else "Reminded"
     lines = [f"{verb} {len(plan.due) if result.dry_run else len(result.delivered)} municipality(ies) of round "
              f"{result.round_id} (sent more than {after_days} days ago, not verified; "

@@ -16,7 +16,7 @@ from ..fileio import write_text_atomic
 from ..round import RoundConfig
 from ..states import STATE_LABELS_DE, State
 from ..templating import TEMPLATES_DIR, environment
-from .nrwmap import load_map
+from .nrwmap import geojson_path, load_map
 from .status import (
     DocumentStatus,
     RoundStatus,
@@ -47,6 +47,13 @@ class ReportResult:
     verified: int
     map_shapes: int | None  # None: no map (boundaries file missing)
     off_map: int  # documents whose AGS has no outline on the map
+    geojson: Path | None = None  # the boundaries file asked for
+
+    def line(self) -> str:
+        map_note = (f"map of {self.map_shapes} areas" if self.map_shapes is not None
+                    else f"no map ({self.geojson} not found)")
+        return (f"Wrote {self.path}: {self.verified} of {self.documents} verified, {map_note}"
+                + (f", {self.off_map} document(s) not on the map" if self.off_map else ""))
 
 
 def _bars(documents: list[DocumentStatus], width: float = 380.0) -> list[dict]:
@@ -165,10 +172,12 @@ def render_html(context: dict, templates_dir: Path = TEMPLATES_DIR) -> str:
     return environment(templates_dir, trim_blocks=True).get_template("report.html.j2").render(**context)
 
 
-def write_report(out: Path, round_cfg: RoundConfig, geojson: Path) -> ReportResult:
+def write_report(out: Path, round_cfg: RoundConfig, geojson: Path | None = None) -> ReportResult:
+    """`geojson`: the municipality boundaries (default: $ENGAGIERT_GEOJSON, else the shared data file)."""
+    geojson = geojson_path(geojson)
     status = collect_status(out, round_cfg.id)
     context = build_context(status, round_cfg, geojson)
     path = round_cfg.round_dir(out) / REPORT_FILE
     write_text_atomic(path, render_html(context))
     map_shapes = len(context["map"]["municipalities"]) + len(context["map"]["districts"]) if context["map"] else None
-    return ReportResult(path, context["total"], context["verified"], map_shapes, context["off_map"])
+    return ReportResult(path, context["total"], context["verified"], map_shapes, context["off_map"], geojson)
