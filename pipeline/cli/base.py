@@ -1,0 +1,96 @@
+"""The group, its error mapping and the options every command shares (written once, like sqlite-utils' output_options).
+
+Each command parses its options, calls a stage function, prints the lines it returns. Exit codes are set
+in one place, ``EngagiertGroup.invoke``: a stage's ``EngagiertError`` becomes its message and code, a result
+whose ``needs_attention`` is true becomes code 1, Ctrl-C code 130; no command sets a code itself, no stage
+calls sys.exit, and no clerk sees a traceback for a mistake in a file.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import EngagiertError, ExitCode
+
+INTERRUPTED = "Interrupted (Ctrl-C); nothing was half-written."
+
+
+class EngagiertGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+        except EngagiertError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            raise click.exceptions.Exit(int(exc.exit_code)) from exc
+        except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
+            click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
+        except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions
+            click.echo(INTERRUPTED, err=True)
+            raise click.exceptions.Exit(int(ExitCode.interrupted)) from exc
+        if getattr(result, "needs_attention", False):  # finished, but left work for a person
+            raise click.exceptions.Exit(int(ExitCode.needs_attention))
+        return result
+
+
+def common_options(command):
+    """--out and --round, shared by every command (written once, like sqlite-utils' output_options)."""
+
+    @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+                  show_default=True, help="Output folder: documents, ledger, everything generated.")
+    @click.option("--round", "round_file", type=click.Path(dir_okay=False, path_type=Path),
+                  default=Path("round.toml"), show_default=True, help="The round's settings file.")
+    @click.option("-q", "--quiet", is_flag=True, help="No progress bar, only results and errors.")
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def signatories_option(only_if_given: bool = False):
+    """--signatories. `only_if_given`: the command gets None unless the option was typed (bundle and
+    mark-sent then use the rows stored at rendering); a signatories.csv lying in the current folder may
+    be another round's."""
+
+    def given_or_none(ctx: click.Context, param: click.Parameter, value: Path) -> Path | None:
+        if only_if_given and ctx.get_parameter_source(param.name) is click.core.ParameterSource.DEFAULT:
+            return None
+        return value
+
+    return click.option(
+        "--signatories", "signatories_file", type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("signatories.csv"), show_default=True, callback=given_or_none,
+        help="The municipalities and their heads: CSV (UTF-8 or Windows-1252, ',' or ';') or .xlsx.",
+    )
+
+
+def progress_bar(total: int, quiet: bool, description: str):
+    """A tqdm bar on stderr for people at a terminal; nothing in CI logs or with --quiet."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="doc", disable=quiet or not sys.stderr.isatty(), delay=1.5,
+                file=sys.stderr, leave=False)
+
+
+def read_signatories(path: Path):
+    """The rows of a signatories file; its warnings go to stderr (grouped), its errors stop the command."""
+    from ..signatories import load_signatories, warning_lines
+
+    result = load_signatories(path)
+    for line in warning_lines(result.warnings):
+        click.echo(f"  {line}", err=True)
+    return result
+
+
+@click.group(cls=EngagiertGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="engagiert")
+def cli():
+    """engagiert: signing rounds of the Kommunen-Netzwerk: engagiert in NRW.
+
+    Render the declarations, print them, check in the signed copies, track who is missing.
+    """
