@@ -48,9 +48,10 @@ def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots
 
 
 class Context:
-    """What analysis needs from the round: the documents, the MAC key, the limits."""
+    """What analysis needs from the round: the documents, the MAC key, the limits. A clerk's decision needs
+    no inbox or limits: `settings` is then None."""
 
-    def __init__(self, round_cfg: RoundConfig, out: Path, ledger: Ledger, settings: Settings):
+    def __init__(self, round_cfg: RoundConfig, out: Path, ledger: Ledger, settings: Settings | None = None):
         self.round_cfg, self.out, self.ledger, self.settings = round_cfg, Path(out), ledger, settings
         self.secret = load_secret(out)
 

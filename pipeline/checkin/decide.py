@@ -21,7 +21,7 @@ from ..errors import InvalidInputError
 from ..ledger import DocumentRecord, Ledger, current_actor
 from ..round import RoundConfig
 from ..states import EventKind, State
-from .context import Context, Settings
+from .context import Context
 from .judge import digitally_signed_upload, keep_signed_upload, write_signed
 from .results import DocumentOutcome
 
@@ -46,7 +46,7 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
         record = ledger.document(str(parsed))
         if record is None or record.round != round_cfg.id:
             raise InvalidInputError(f"{doc_id}: no such document in round {round_cfg.id}")
-        context = Context(round_cfg, out, ledger, Settings(inbox=Path(".")))
+        context = Context(round_cfg, out, ledger)
         current = context.current_document(record.ags)
         question = _outdated_question(ledger, current)
         if current is not None and current.doc_id != record.doc_id:
