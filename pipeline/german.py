@@ -103,6 +103,25 @@ NUMBER_WORDS = ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben
                 "elf", "zwölf")
 
 
+def parse_date(text: str):
+    """A date as a clerk types it: German "17.05.2024", "17.5.2024", "17.5.24", or ISO "2024-05-17".
+    Raises ValueError with the accepted forms when it is none of them."""
+    import datetime as dt
+    import re
+
+    value = text.strip()
+    german = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})", value)
+    try:
+        if german:
+            day, month, year = (int(part) for part in german.groups())
+            return dt.date(year + 2000 if year < 100 else year, month, day)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a valid date ({exc})") from exc
+    raise ValueError(f"'{value}' is not a date: write it as 17.05.2024 or 2024-05-17")
+
+
 def long_date(date) -> str:
     """A date as German letters write it: "30. Juni 2024" (no leading zero, month spelled out)."""
     return f"{date.day}. {MONTHS[date.month - 1]} {date.year}"

@@ -43,3 +43,32 @@ def test_signers_sentence_agrees_with_both_genders(first, second, expected):
 ])
 def test_salutation(gender, office, titel, nachname, expected):
     assert german.salutation(gender, office, titel, nachname) == expected
+
+
+def test_dates_are_accepted_as_german_clerks_type_them():
+    import datetime as dt
+
+    import pytest
+
+    from pipeline.german import parse_date
+
+    for typed in ("17.05.2024", "17.5.2024", "17.5.24", "2024-05-17", " 17.05.2024 "):
+        assert parse_date(typed) == dt.date(2024, 5, 17), typed
+    for wrong in ("31.02.2024", "17/05/2024", "2024-5-17", "morgen", ""):
+        with pytest.raises(ValueError):
+            parse_date(wrong)
+
+
+def test_mark_sent_takes_a_german_date(fresh_round, runner):
+    import json
+
+    from pipeline.cli import cli
+
+    base = ["--out", str(fresh_round / "out"), "--round", str(fresh_round / "round.toml")]
+    result = runner.invoke(cli, ["mark-sent", *base, "--date", "17.05.2024"])
+    assert result.exit_code == 0, result.output
+    assert "marked sent on 2024-05-17" in result.output
+    wrong = runner.invoke(cli, ["mark-sent", *base, "--date", "31.02.2024"])
+    assert wrong.exit_code == 2 and "'31.02.2024' is not a valid date" in wrong.output
+    status = json.loads(runner.invoke(cli, ["status", *base, "--format", "json"]).output)
+    assert {d["sent_at"] for d in status["documents"]} == {"2024-05-17"}

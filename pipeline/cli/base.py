@@ -69,6 +69,27 @@ def signatories_option(only_if_given: bool = False):
     )
 
 
+class DateParam(click.ParamType):
+    """A date typed the German way (17.05.2024) or as ISO (2024-05-17)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        import datetime as dt
+
+        if isinstance(value, dt.date):
+            return value
+        from ..german import parse_date
+
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateParam()
+
+
 def progress_bar(total: int, quiet: bool, description: str):
     """A tqdm bar on stderr for people at a terminal; nothing in CI logs or with --quiet."""
     from tqdm import tqdm

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError
-from .base import cli, common_options, progress_bar, read_signatories, signatories_option
+from .base import DATE, cli, common_options, progress_bar, read_signatories, signatories_option
 
 
 @cli.command()
@@ -99,7 +99,7 @@ def _rows_if_given(signatories_file: Path | None):
 @_only_option
 @click.option("--group", help="Only this group's bundle, e.g. --group Detmold.")
 @click.option("--mark-sent", is_flag=True, help="Also record the bundled documents as sent (see mark-sent).")
-@click.option("--sent-date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--sent-date", type=DATE, default=None,
               help="With --mark-sent: the day the letters were posted (default today).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes laying out the cover letters (default: one per CPU core).")
@@ -129,7 +129,7 @@ def bundle(out: Path, round_file: Path, quiet: bool, signatories_file: Path | No
     for line in summary.lines(quiet):
         click.echo(line)
     if mark_sent:
-        click.echo(record_sent(round_cfg, out, date=sent_date.date() if sent_date else None,
+        click.echo(record_sent(round_cfg, out, date=sent_date,
                                ags=summary.bundled_ags).line())
     return summary
 
@@ -137,8 +137,9 @@ def bundle(out: Path, round_file: Path, quiet: bool, signatories_file: Path | No
 @cli.command(name="mark-sent")
 @common_options
 @signatories_option(only_if_given=True)
-@click.option("--date", "sent_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The day the letters were posted, YYYY-MM-DD (default today); starts the reminder clock.")
+@click.option("--date", "sent_date", type=DATE, default=None,
+              help="The day the letters were posted, 17.05.2024 or 2024-05-17 (default today); starts the "
+                   "reminder clock.")
 @_only_option
 def mark_sent_command(out: Path, round_file: Path, quiet: bool, signatories_file: Path | None, sent_date,
                       only: tuple[str, ...]):
@@ -154,6 +155,6 @@ def mark_sent_command(out: Path, round_file: Path, quiet: bool, signatories_file
     from ..round import load_round
 
     round_cfg = load_round(round_file)
-    summary = mark_sent(round_cfg, out, date=sent_date.date() if sent_date else None, only=only,
+    summary = mark_sent(round_cfg, out, date=sent_date, only=only,
                         signatories=_rows_if_given(signatories_file))
     click.echo(summary.line())
