@@ -122,6 +122,17 @@ def parse_date(text: str):
     raise ValueError(f"'{value}' is not a date: write it as 17.05.2024 or 2024-05-17")
 
 
+#: The office's clock: times a person reads are local time, whatever the server's zone.
+OFFICE_TIMEZONE = "Europe/Berlin"
+
+
+def local_time(moment) -> str:
+    """A moment as an office in NRW reads it: "30.11.2026, 06:10 Uhr" (local time, summer time included)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(OFFICE_TIMEZONE)).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
 def long_date(date) -> str:
     """A date as German letters write it: "30. Juni 2024" (no leading zero, month spelled out)."""
     return f"{date.day}. {MONTHS[date.month - 1]} {date.year}"

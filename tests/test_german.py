@@ -72,3 +72,12 @@ def test_mark_sent_takes_a_german_date(fresh_round, runner):
     assert wrong.exit_code == 2 and "'31.02.2024' is not a valid date" in wrong.output
     status = json.loads(runner.invoke(cli, ["status", *base, "--format", "json"]).output)
     assert {d["sent_at"] for d in status["documents"]} == {"2024-05-17"}
+
+
+def test_times_a_person_reads_are_local_office_time_in_german_form():
+    import datetime as dt
+
+    from pipeline.german import local_time
+
+    assert local_time(dt.datetime(2024, 6, 10, 7, 5, tzinfo=dt.UTC)) == "10.06.2024, 09:05 Uhr"   # summer time
+    assert local_time(dt.datetime(2024, 12, 31, 23, 30, tzinfo=dt.UTC)) == "01.01.2025, 00:30 Uhr"

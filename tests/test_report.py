@@ -290,3 +290,16 @@ def test_repair_name_undoes_double_encoding():
     assert repair_name("DÃ¼sseldorf") == "Düsseldorf"
     assert repair_name("Düsseldorf") == "Düsseldorf"
     assert repair_name("Köln") == "Köln"
+
+
+def test_the_time_axis_names_the_year_and_the_deadline_label_stays_inside():
+    import datetime as dt
+
+    from pipeline.track.report import _timeline
+    from pipeline.track.status import RoundStatus
+
+    now = dt.datetime(2025, 1, 20, 9, 0, tzinfo=dt.UTC)
+    status = RoundStatus("2024-12", now, [], frozenset())
+    early_deadline = _timeline(status, dt.date(2025, 1, 20))  # the chart starts on the deadline day
+    assert early_deadline["deadline"]["anchor"] == "start" and early_deadline["deadline"]["label"] == "20.01.2025"
+    assert early_deadline["ticks"][0]["label"].endswith(".2025")

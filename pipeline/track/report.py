@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..fileio import write_text_atomic
+from ..german import local_time
 from ..round import RoundConfig
 from ..states import STATE_LABELS_DE, State
 from ..templating import TEMPLATES_DIR, environment
@@ -38,6 +39,8 @@ STATE_COLOURS = {
     State.SUPERSEDED: "#9e9e9e",
 }
 NOT_IN_ROUND = "#eeeeee"
+#: "Frist 30.06.2024" in the chart's 11 px type is about this wide (SVG units).
+DEADLINE_LABEL_WIDTH = 100
 
 
 @dataclass(frozen=True)
@@ -101,14 +104,19 @@ def _timeline(status: RoundStatus, deadline: dt.date | None, width: float = 460.
         points.append((x_of(day), y_of(count)))
     points.append((x_of(end), y_of(count)))
     step = max(1, span // 6)
-    ticks = [{"x": x_of(start + dt.timedelta(days=offset)),
-              "label": (start + dt.timedelta(days=offset)).strftime("%d.%m.")}
-             for offset in range(0, span + 1, step)]
+    ticks, shown_year = [], None
+    for offset in range(0, span + 1, step):
+        day = start + dt.timedelta(days=offset)
+        # The year on the first tick and wherever it changes: a round may run over New Year.
+        ticks.append({"x": x_of(day), "label": day.strftime("%d.%m.%Y" if day.year != shown_year else "%d.%m.")})
+        shown_year = day.year
     y_ticks = sorted({0, total // 2, total})
     return {
         "width": width, "height": height, "points": " ".join(f"{x:g},{y:g}" for x, y in points),
         "ticks": ticks, "y_ticks": [{"y": y_of(value), "label": value} for value in y_ticks],
-        "deadline": ({"x": x_of(deadline), "label": deadline.strftime("%d.%m.")}
+        # The label stands left of the dashed line, or right of it when there is no room on the left.
+        "deadline": ({"x": x_of(deadline), "label": deadline.strftime("%d.%m.%Y"),
+                      "anchor": "end" if x_of(deadline) > DEADLINE_LABEL_WIDTH else "start"}
                      if deadline and start <= deadline <= end else None),
         "verified": count, "total": total, "start": german_date(start.isoformat()),
         "end": german_date(end.isoformat()),
@@ -164,7 +172,7 @@ def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) ->
         "outstanding": [_row(d, status.today) for d in outstanding],
         "rejected": [_row(d, status.today) for d in documents if d.state == State.REJECTED],
         "needs_review": [_row(d, status.today) for d in documents if d.state == State.NEEDS_REVIEW],
-        "generated": status.now.isoformat(timespec="seconds"),
+        "generated": local_time(status.now),
     }
 
 
