@@ -144,3 +144,31 @@ def test_hostile_cells_are_refused(tmp_path):
     with pytest.raises(SignatoriesInvalid) as caught:
         load_signatories(write_csv(tmp_path / "s.csv", rows))
     assert {(p.row, p.column) for p in caught.value.problems} >= {(2, "name"), (3, "nachname")}
+
+
+def test_the_excel_template_lists_nrw_validates_and_keeps_keys_as_text(tmp_path):
+    from openpyxl import load_workbook
+
+    from pipeline.cli import cli
+
+    target = tmp_path / "vorlage.xlsx"
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["template", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "427 municipalities" in result.output
+    again = runner.invoke(cli, ["template", "--output", str(target)])
+    assert again.exit_code == 2 and "exists already" in again.output  # never overwritten by accident
+    loaded = load_signatories(target)
+    assert len(loaded.signatories) == 427
+    by_ags = {s.ags: s for s in loaded.signatories}
+    assert by_ags["05111000"].bezeichnung == "Stadt Düsseldorf" and by_ags["05111000"].ort == "Düsseldorf"
+    assert by_ags["05334"].typ == "Städteregion"
+    sheet = load_workbook(target)["Unterzeichner"]
+    assert sheet["A2"].value == "05111000" and sheet["A2"].number_format == "@"
+    lists = {str(v.sqref).split(":")[0][0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    header = [cell.value for cell in sheet[1]]
+    typ_column = chr(ord("A") + header.index("typ"))
+    anrede_column = chr(ord("A") + header.index("anrede"))
+    assert "Städteregion" in lists[typ_column] and lists[anrede_column] == '"Frau,Herr"'

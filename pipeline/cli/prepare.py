@@ -34,6 +34,30 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
 
 @cli.command()
 @common_options
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("signatories.xlsx"),
+              show_default=True, help="Where to write the workbook (not overwritten unless --force).")
+@click.option("--empty", is_flag=True, help="Only the header, lists and notes: no NRW municipalities.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def template(out: Path, round_file: Path, quiet: bool, output: Path, empty: bool, force: bool):
+    """Write an Excel template of the signatories file, the 427 NRW municipalities pre-filled.
+
+    Keys, designations, types, districts and postcodes come from the official list; add office
+    holders, postal and e-mail addresses. The AGS column is text; typ and anrede have drop-down lists.
+
+    Example: engagiert template --output unterzeichner.xlsx
+    """
+    from ..workbook_template import write_template
+
+    if output.exists() and not force:
+        raise InvalidInputError(f"{output}: exists already; name another file or give --force")
+    count = write_template(output, prefill=not empty)
+    click.echo(f"Wrote {output}: {count} municipalities; fill in anrede, vorname, nachname, strasse, plz, ort, "
+               f"email, then: engagiert validate --signatories {output}")
+    return None
+
+
+@cli.command()
+@common_options
 @signatories_option()
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Rendering processes (default: one per CPU core).")
