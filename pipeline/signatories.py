@@ -8,7 +8,6 @@ Excel shows (the header is row 1) and the column name.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -157,27 +156,78 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
-    raw = path.read_bytes()
-    text = _decode(raw, path.name, warnings)
-    delimiter = _sniff_delimiter(text)
-    # csv yields one record per Excel row (quoted newlines stay inside a cell), blank lines as [].
-    # Cells may be as large as the file: the size check per cell then reports row and column.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
+    text = _decode(path.read_bytes(), path.name, warnings).replace("\x00", "")
+    return parse_csv(text, _sniff_delimiter(text), path.name)
+
+
+def parse_csv(text: str, delimiter: str, file: str) -> list[list[str]]:
+    """One list of cells per record, every cell as text, read by pandas; the same records Python's csv
+    module reads (tests/test_csv_reading.py holds the two side by side).
+
+    One record per Excel row: a quoted newline stays inside its cell, a blank line is a row of empty
+    cells, so the index + 1 is the row number Excel shows. Every row has the header's width; a row with
+    something beyond it keeps its cells up to the last filled one, for the "more cells than the header"
+    check. A quote left open runs to the end of the file, as the csv module reads it.
+    """
+    import pandas as pd  # imported here: pandas costs ~0.3 s, which `status` and `history` must not pay
+
+    # A last line without a line break trips pandas' tokenizer in rare shapes ("\r,"): end it with one,
+    # which changes no record.
+    source = text if text.endswith(("\n", "\r")) or not text else text + "\n"
+
+    def read(**options):
+        nonlocal source
+        arguments = dict(sep=delimiter, header=None, dtype=str, keep_default_na=False, na_filter=False,
+                         skip_blank_lines=False, engine="c", **options)
+        try:
+            return pd.read_csv(io.StringIO(source), **arguments)
+        except pd.errors.ParserError as exc:
+            if "EOF inside string" not in str(exc) or source.endswith('"'):
+                raise
+            source = text + '"'  # the csv module ends a quote left open at the end of the file
+            return pd.read_csv(io.StringIO(source), **arguments)
+
     try:
-        return [list(record) for record in reader]
-    except csv.Error as exc:
-        raise InvalidInputError(f"{path.name}: line {reader.line_num}: not readable as CSV ({exc})") from exc
+        try:
+            header_width = read(nrows=1).shape[1]
+        except pd.errors.EmptyDataError:  # nothing, or a blank first line: no header (validation says so)
+            header_width = 0
+        # pandas needs the widest row's width up front (names=...): a record on one line has at most this
+        # many cells; one spanning lines inside quotes may have more, and the parser says so.
+        width = max([header_width, *(line.count(delimiter) + 1 for line in text.splitlines())])
+        while True:
+            try:
+                frame = read(names=range(width))
+                break
+            except pd.errors.EmptyDataError:
+                return []
+            except pd.errors.ParserError as exc:
+                if "Expected" not in str(exc) or width > text.count(delimiter):
+                    raise
+                width *= 2
+    except pd.errors.ParserError as exc:
+        raise InvalidInputError(f"{file}: not readable as CSV ({' '.join(str(exc).split())})") from exc
+    cells = frame.to_numpy(dtype=object)
+    beyond_header = (cells[:, header_width:] != "").any(axis=1)
+    rows = []
+    for row, wider in zip(cells.tolist(), beyond_header.tolist(), strict=True):
+        if wider:
+            while row[-1] == "":
+                row.pop()
+            rows.append(row)
+        else:
+            rows.append(row[:header_width])
+    return rows
 
 
 def _read_xlsx_rows(path: Path) -> list[list[str]]:
-    import pandas as pd  # imported here: read-only commands must not pay for pandas
+    import pandas as pd  # imported here: pandas costs ~0.3 s, which `status` and `history` must not pay
 
     try:
         frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - any failure of the workbook parser is a bad file, never a crash
         raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
-    return [["" if cell is None else str(cell) for cell in row] for row in frame.itertuples(index=False)]
+    return [[cell if isinstance(cell, str) else "" for cell in row] for row in frame.to_numpy(dtype=object).tolist()]
 
 
 def read_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
