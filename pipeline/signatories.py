@@ -182,7 +182,7 @@ def parse_csv(text: str, delimiter: str, file: str) -> list[list[str]]:
         try:
             return pd.read_csv(io.StringIO(source), **arguments)
         except pd.errors.ParserError as exc:
-            if "EOF inside string" not in str(exc) or source.endswith('"'):
+            if "EOF inside string" not in str(exc) or source.endswith('"'):  # (or closed already)
                 raise
             source = text + '"'  # the csv module ends a quote left open at the end of the file
             return pd.read_csv(io.StringIO(source), **arguments)
@@ -211,12 +211,9 @@ def parse_csv(text: str, delimiter: str, file: str) -> list[list[str]]:
     beyond_header = (cells[:, header_width:] != "").any(axis=1)
     rows = []
     for row, wider in zip(cells.tolist(), beyond_header.tolist(), strict=True):
-        if wider:
-            while row[-1] == "":
-                row.pop()
-            rows.append(row)
-        else:
-            rows.append(row[:header_width])
+        while wider and row[-1] == "":
+            row.pop()
+        rows.append(row if wider else row[:header_width])
     return rows
 
 
