@@ -1,4 +1,4 @@
-"""Read signatories.csv / .xlsx as Excel writes them, validate every row, and normalise.
+"""Read signatories.csv / .xlsx as Excel writes them (spreadsheet.py), validate every row, and normalise.
 
 Excel in a German office writes CSV as Windows-1252 with semicolons, or UTF-8 with a BOM and commas,
 and drops the leading zero of a key it took for a number. All of that is accepted; everything that
@@ -8,13 +8,12 @@ Excel shows (the header is row 1) and the column name.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import german
+from . import german, spreadsheet
 from .errors import InvalidInputError
 
 REQUIRED_COLUMNS = ("ags", "name", "bezeichnung", "typ")
@@ -25,7 +24,6 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 IGNORED_COLUMNS = ("einwohner",)
 
 MAX_CELL_LENGTH = 300  # the longest real designation is ~40 characters; 300 leaves room for addresses
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 REGIERUNGSBEZIRK_BY_DIGIT = {"1": "Düsseldorf", "3": "Köln", "5": "Münster", "7": "Detmold", "9": "Arnsberg"}
 EMAIL_PATTERN = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
@@ -112,133 +110,6 @@ class SignatoriesInvalid(InvalidInputError):
 class LoadResult:
     signatories: list[Signatory]
     warnings: list[Problem] = field(default_factory=list)
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def _decode(raw: bytes, file: str, warnings: list[Problem]) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; a file mixing both is decoded line by line.
-
-    UTF-16 with a BOM is what Excel writes as "Unicode Text" (tab-separated): decoded as such.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(f"{file}: starts like UTF-16 but is not readable as UTF-16 ({exc})") from exc
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lines = raw.split(b"\n")
-    decoded = []
-    utf8_lines = 0
-    for line in lines:
-        try:
-            decoded.append(line.decode("utf-8"))
-            utf8_lines += any(byte > 0x7F for byte in line)
-        except UnicodeDecodeError:
-            decoded.append(line.decode("cp1252", errors="replace"))
-    if utf8_lines:
-        warnings.append(Problem(file, None, None, "the file mixes UTF-8 and Windows-1252 lines; each line was "
-                                                  "read in its own encoding: check umlauts"))
-    return "\n".join(decoded)
-
-
-def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _read_csv_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
-    text = _decode(path.read_bytes(), path.name, warnings).replace("\x00", "")
-    return parse_csv(text, _sniff_delimiter(text), path.name)
-
-
-def parse_csv(text: str, delimiter: str, file: str) -> list[list[str]]:
-    """One list of cells per record, every cell as text, read by pandas; the same records Python's csv
-    module reads (tests/test_csv_reading.py holds the two side by side).
-
-    One record per Excel row: a quoted newline stays inside its cell, a blank line is a row of empty
-    cells, so the index + 1 is the row number Excel shows. Every row has the header's width; a row with
-    something beyond it keeps its cells up to the last filled one, for the "more cells than the header"
-    check. A quote left open runs to the end of the file, as the csv module reads it.
-    """
-    import pandas as pd  # imported here: pandas costs ~0.3 s, which `status` and `history` must not pay
-
-    # A last line without a line break trips pandas' tokenizer in rare shapes ("\r,"): end it with one,
-    # which changes no record.
-    source = text if text.endswith(("\n", "\r")) or not text else text + "\n"
-
-    def read(**options):
-        nonlocal source
-        arguments = dict(sep=delimiter, header=None, dtype=str, keep_default_na=False, na_filter=False,
-                         skip_blank_lines=False, engine="c", **options)
-        try:
-            return pd.read_csv(io.StringIO(source), **arguments)
-        except pd.errors.ParserError as exc:
-            if "EOF inside string" not in str(exc) or source.endswith('"'):  # (or closed already)
-                raise
-            source = text + '"'  # the csv module ends a quote left open at the end of the file
-            return pd.read_csv(io.StringIO(source), **arguments)
-
-    try:
-        try:
-            header_width = read(nrows=1).shape[1]
-        except pd.errors.EmptyDataError:  # nothing, or a blank first line: no header (validation says so)
-            header_width = 0
-        # pandas needs the widest row's width up front (names=...): a record on one line has at most this
-        # many cells; one spanning lines inside quotes may have more, and the parser says so.
-        width = max([header_width, *(line.count(delimiter) + 1 for line in text.splitlines())])
-        while True:
-            try:
-                frame = read(names=range(width))
-                break
-            except pd.errors.EmptyDataError:
-                return []
-            except pd.errors.ParserError as exc:
-                if "Expected" not in str(exc) or width > text.count(delimiter):
-                    raise
-                width *= 2
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{file}: not readable as CSV ({' '.join(str(exc).split())})") from exc
-    cells = frame.to_numpy(dtype=object)
-    beyond_header = (cells[:, header_width:] != "").any(axis=1)
-    rows = []
-    for row, wider in zip(cells.tolist(), beyond_header.tolist(), strict=True):
-        while wider and row[-1] == "":
-            row.pop()
-        rows.append(row if wider else row[:header_width])
-    return rows
-
-
-def _read_xlsx_rows(path: Path) -> list[list[str]]:
-    import pandas as pd  # imported here: pandas costs ~0.3 s, which `status` and `history` must not pay
-
-    try:
-        frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # noqa: BLE001 - any failure of the workbook parser is a bad file, never a crash
-        raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
-    return [[cell if isinstance(cell, str) else "" for cell in row] for row in frame.to_numpy(dtype=object).tolist()]
-
-
-def read_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
-    if not path.exists():
-        raise InvalidInputError(f"{path}: file not found")
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: not a file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InvalidInputError(f"{path.name}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx_rows(path)
-    if path.suffix.lower() == ".xls":
-        raise InvalidInputError(f"{path.name}: old .xls workbooks are not supported; save as .xlsx or CSV")
-    return _read_csv_rows(path, warnings)
 
 
 # --- validating ----------------------------------------------------------------------------------
@@ -395,8 +266,8 @@ def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | No
 
 def load_signatories(path: Path) -> LoadResult:
     """Read and validate a signatories file; raise SignatoriesInvalid listing every problem."""
-    warnings: list[Problem] = []
-    rows = read_rows(Path(path), warnings)
+    rows, notes = spreadsheet.read_rows(Path(path))
+    warnings = [Problem(Path(path).name, None, None, note) for note in notes]
     return validate_rows(rows, Path(path).name, warnings)
 
 

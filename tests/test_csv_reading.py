@@ -1,4 +1,4 @@
-"""pandas reads a signatories CSV record for record as Python's csv module (the reader it replaced) does.
+"""spreadsheet.parse_csv (pandas) reads a CSV record for record as Python's csv module, the reader it replaced.
 
 The csv module is the reference: quoted separators and newlines, doubled quotes, a quote in the middle of a
 field, blank lines, CR, CRLF, short and long rows, a quote left open at the end. What validation sees is
@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from pipeline.signatories import parse_csv
+from pipeline.spreadsheet import parse_csv
 
 EDGE_CASES = [
     "a,b\n1,2\n", "a,b\n\n1,2\n", "a,b\n   \n1,2\n", "a,b,\n1,2\n", "a,b\n1\n", 'a,b\n"x\ny",2\n',
