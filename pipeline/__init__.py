@@ -2,6 +2,6 @@
 
 The package is laid out by stage (see README, "Where the code lives"):
 ``render`` → ``dispatch`` → ``checkin`` → ``track``, over a ground floor of shared modules
-(``ledger``, ``round``, ``signatories``, ``docid``, ``states``, ``german``, ``errors``, ``fileio``,
+(``ledger``, ``round``, ``signatories``, ``spreadsheet``, ``docid``, ``states``, ``german``, ``errors``, ``fileio``,
 ``templating``, ``workers``, ``units``); ``cli`` is the skin that calls them.
 """

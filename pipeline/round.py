@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .templating import TEMPLATES_DIR
 
 ROUND_ID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
+#: A complete, commented round.toml, shipped inside the package (found wherever the tool is installed).
+ROUND_EXAMPLE = TEMPLATES_DIR / "round.example.toml"
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def _require(table: dict, key: str, where: str, path: Path, kind=str):
 def load_round(path: Path) -> RoundConfig:
     path = Path(path)
     if not path.exists():
-        raise InvalidInputError(f"{path}: round file not found (copy templates/round.example.toml)")
+        raise InvalidInputError(f"{path}: round file not found; start from the commented example: "
+                                f"cp {ROUND_EXAMPLE} {path}")
     raw = path.read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))

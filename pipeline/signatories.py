@@ -1,4 +1,4 @@
-"""Read signatories.csv / .xlsx as Excel writes them, validate every row, and normalise.
+"""Read signatories.csv / .xlsx as Excel writes them (spreadsheet.py), validate every row, and normalise.
 
 Excel in a German office writes CSV as Windows-1252 with semicolons, or UTF-8 with a BOM and commas,
 and drops the leading zero of a key it took for a number. All of that is accepted; everything that
@@ -8,14 +8,12 @@ Excel shows (the header is row 1) and the column name.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import german
+from . import german, spreadsheet
 from .errors import InvalidInputError
 
 REQUIRED_COLUMNS = ("ags", "name", "bezeichnung", "typ")
@@ -26,7 +24,6 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 IGNORED_COLUMNS = ("einwohner",)
 
 MAX_CELL_LENGTH = 300  # the longest real designation is ~40 characters; 300 leaves room for addresses
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 REGIERUNGSBEZIRK_BY_DIGIT = {"1": "Düsseldorf", "3": "Köln", "5": "Münster", "7": "Detmold", "9": "Arnsberg"}
 EMAIL_PATTERN = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[A-Za-z]{2,}$")
@@ -113,85 +110,6 @@ class SignatoriesInvalid(InvalidInputError):
 class LoadResult:
     signatories: list[Signatory]
     warnings: list[Problem] = field(default_factory=list)
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def _decode(raw: bytes, file: str, warnings: list[Problem]) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; a file mixing both is decoded line by line.
-
-    UTF-16 with a BOM is what Excel writes as "Unicode Text" (tab-separated): decoded as such.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(f"{file}: starts like UTF-16 but is not readable as UTF-16 ({exc})") from exc
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    lines = raw.split(b"\n")
-    decoded = []
-    utf8_lines = 0
-    for line in lines:
-        try:
-            decoded.append(line.decode("utf-8"))
-            utf8_lines += any(byte > 0x7F for byte in line)
-        except UnicodeDecodeError:
-            decoded.append(line.decode("cp1252", errors="replace"))
-    if utf8_lines:
-        warnings.append(Problem(file, None, None, "the file mixes UTF-8 and Windows-1252 lines; each line was "
-                                                  "read in its own encoding: check umlauts"))
-    return "\n".join(decoded)
-
-
-def _sniff_delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _read_csv_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
-    raw = path.read_bytes()
-    text = _decode(raw, path.name, warnings)
-    delimiter = _sniff_delimiter(text)
-    # csv yields one record per Excel row (quoted newlines stay inside a cell), blank lines as [].
-    # Cells may be as large as the file: the size check per cell then reports row and column.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
-    try:
-        return [list(record) for record in reader]
-    except csv.Error as exc:
-        raise InvalidInputError(f"{path.name}: line {reader.line_num}: not readable as CSV ({exc})") from exc
-
-
-def _read_xlsx_rows(path: Path) -> list[list[str]]:
-    import pandas as pd  # imported here: read-only commands must not pay for pandas
-
-    try:
-        frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # noqa: BLE001 - any failure of the workbook parser is a bad file, never a crash
-        raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
-    return [["" if cell is None else str(cell) for cell in row] for row in frame.itertuples(index=False)]
-
-
-def read_rows(path: Path, warnings: list[Problem]) -> list[list[str]]:
-    if not path.exists():
-        raise InvalidInputError(f"{path}: file not found")
-    if not path.is_file():
-        raise InvalidInputError(f"{path}: not a file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InvalidInputError(f"{path.name}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx_rows(path)
-    if path.suffix.lower() == ".xls":
-        raise InvalidInputError(f"{path.name}: old .xls workbooks are not supported; save as .xlsx or CSV")
-    return _read_csv_rows(path, warnings)
 
 
 # --- validating ----------------------------------------------------------------------------------
@@ -348,8 +266,8 @@ def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | No
 
 def load_signatories(path: Path) -> LoadResult:
     """Read and validate a signatories file; raise SignatoriesInvalid listing every problem."""
-    warnings: list[Problem] = []
-    rows = read_rows(Path(path), warnings)
+    rows, notes = spreadsheet.read_rows(Path(path))
+    warnings = [Problem(Path(path).name, None, None, note) for note in notes]
     return validate_rows(rows, Path(path).name, warnings)
 
 

@@ -1,0 +1,46 @@
+"""The round.toml example the "round file not found" message points to: shipped, complete, and valid."""
+
+from __future__ import annotations
+
+import tomllib
+
+from pipeline.checkin.context import load_settings
+from pipeline.checkin.intake import Limits
+from pipeline.cli import cli
+from pipeline.round import KNOWN_KEYS, ROUND_EXAMPLE, load_round
+from pipeline.templating import TEMPLATES_DIR
+
+from .helpers import REPO
+
+
+def test_the_example_ships_inside_the_package():
+    assert ROUND_EXAMPLE.parent == TEMPLATES_DIR and ROUND_EXAMPLE.is_file()
+
+
+def test_the_example_loads_and_passes_validation():
+    round_cfg = load_round(ROUND_EXAMPLE)
+    assert round_cfg.id == "2024-05" and round_cfg.deadline is not None
+    settings = load_settings(round_cfg)
+    assert settings.inbox == ROUND_EXAMPLE.parent / "inbox" and settings.trust_roots == []
+    assert settings.limits == Limits()  # the example states the defaults
+
+
+def test_the_example_names_every_key_the_tool_reads():
+    data = tomllib.loads(ROUND_EXAMPLE.read_text("utf-8"))
+    assert list(data) == list(KNOWN_KEYS)
+    for section, keys in KNOWN_KEYS.items():
+        assert set(data[section]) == set(keys), section
+
+
+def test_validate_accepts_the_example_with_the_demo_list(runner):
+    result = runner.invoke(cli, ["validate", "--round", str(ROUND_EXAMPLE),
+                                 "--signatories", str(REPO / "signatories.csv")])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_missing_round_file_points_at_the_example(runner, tmp_path):
+    missing = tmp_path / "round.toml"
+    result = runner.invoke(cli, ["validate", "--round", str(missing), "--signatories",
+                                 str(REPO / "signatories.csv")])
+    assert result.exit_code == 2
+    assert f"cp {ROUND_EXAMPLE} {missing}" in result.output
