@@ -2,7 +2,7 @@
 
 Read-only over the ledger. Per AGS only the newest version counts (older versions are superseded and
 appear only in `history`). Everything here imports nothing heavier than sqlite3 and json, so `status`
-starts fast; exports (report_export.py) and the HTML report (report_html.py) build on `collect_status`.
+starts fast; exports (export.py) and the HTML report (report.py) build on `collect_status`.
 """
 
 from __future__ import annotations
