@@ -223,7 +223,58 @@ def _validate_record(values: dict[str, str], file: str, row: int, problems: list
     if not signatory.nachname:
         warnings.append(Problem(file, row, "nachname", "no office holder named: the document gets an empty "
                                                        "name line to fill in by hand"))
+    for column in TEXT_COLUMNS:
+        damage = encoding_damage(values.get(column, ""))
+        if damage:
+            warnings.append(Problem(file, row, column, damage))
     return signatory
+
+
+#: Columns of names and words, where a lost letter shows.
+TEXT_COLUMNS = ("name", "bezeichnung", "kreis", "titel", "vorname", "nachname", "funktion", "strasse", "ort")
+# "Y?lmaz", "M?nster": a letter a non-UTF-8 export could not write became "?". "\ufffd": a byte that was
+# not readable in the file's encoding.
+_LOST_LETTER = re.compile(r"\w\?\w|\ufffd")
+# "DÃ¼sseldorf": UTF-8 bytes read as Windows-1252 or Latin-1 somewhere before the file reached us.
+_MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+
+
+def encoding_damage(value: str) -> str:
+    """Why `value` looks damaged by a wrong encoding on its way into the file, or "" if it does not."""
+    if _LOST_LETTER.search(value):
+        return (f"'{value[:40]}': a letter seems lost ('?' inside a word): the file was probably saved in an "
+                "encoding that lacks it (Excel: save as 'CSV UTF-8'); check the spelling")
+    if _MOJIBAKE.search(value):
+        try:
+            repaired = value.encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            repaired = ""
+        hint = f" (probably '{repaired[:40]}')" if repaired else ""
+        return (f"'{value[:40]}' looks like UTF-8 read in another encoding{hint}: check the file's encoding "
+                "and the spelling")
+    return ""
+
+
+def completeness_lines(signatories: list[Signatory]) -> list[str]:
+    """What is missing from the rows, counted, with what each gap will block later (so that a clerk fills
+    it in now, not when `bundle` or `remind` stops weeks later)."""
+    gaps = [
+        ([s for s in signatories if not s.nachname], "without office holder",
+         "their documents get an empty name line to fill in by hand"),
+        ([s for s in signatories if s.missing_address_fields], "without a complete postal address",
+         "no cover letter: `bundle` leaves them out"),
+        ([s for s in signatories if not s.email], "without e-mail address",
+         "no reminder by e-mail: `remind` lists them"),
+        ([s for s in signatories if not s.anrede and s.nachname], "without anrede",
+         "the office title and salutation stay neutral (both forms)"),
+    ]
+    lines = []
+    for rows, what, consequence in gaps:
+        if rows:
+            sample = ", ".join(f"row {s.row}" for s in rows[:5]) + (", …" if len(rows) > 5 else "")
+            lines.append(f"  {len(rows)} of {len(signatories)} {what} ({sample}): {consequence}")
+    return (["Completeness:", *lines] if lines else
+            [f"Completeness: all {len(signatories)} rows have an office holder, a postal and an e-mail address."])
 
 
 def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | None = None) -> LoadResult:

@@ -172,3 +172,35 @@ def test_the_excel_template_lists_nrw_validates_and_keeps_keys_as_text(tmp_path)
     typ_column = chr(ord("A") + header.index("typ"))
     anrede_column = chr(ord("A") + header.index("anrede"))
     assert "Städteregion" in lists[typ_column] and lists[anrede_column] == '"Frau,Herr"'
+
+
+def test_validate_warns_about_letters_lost_to_a_wrong_encoding(tmp_path):
+    rows = nrw_rows("Stadt Bielefeld", "Gemeinde Alfter", "Stadt Dortmund")
+    rows = [person(rows[0], "Herr", "Mehmet", "Y?lmaz"), person(rows[1], "Frau", "Jürgen", "MÃ¼ller"),
+            person(rows[2], "Frau", "Anna", "Schmitz")]
+    result = load_signatories(write_csv(tmp_path / "s.csv", rows))
+    messages = {(w.row, w.column): w.message for w in result.warnings}
+    assert "a letter seems lost" in messages[(2, "nachname")]
+    assert "looks like UTF-8 read in another encoding (probably 'Müller')" in messages[(3, "nachname")]
+    assert (4, "nachname") not in messages  # a clean name is not suspected
+
+
+def test_validate_reports_completeness_with_what_each_gap_blocks(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    rows = nrw_rows("Stadt Bielefeld", "Gemeinde Alfter", "Stadt Dortmund")
+    rows = [person(rows[0], "Frau", "Maria", "Schmitz", strasse="Niederwall 23", plz="33602", ort="Bielefeld",
+                   email="post@bielefeld.example"),
+            person(rows[1], "", "", ""), person(rows[2], "Herr", "Tom", "Westphal")]
+    csv_path = write_csv(tmp_path / "s.csv", rows)
+    round_path = tmp_path / "round.toml"
+    from .helpers import ROUND_TOML
+
+    round_path.write_bytes(ROUND_TOML.read_bytes())
+    result = CliRunner().invoke(cli, ["validate", "--signatories", str(csv_path), "--round", str(round_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 3 without office holder (row 3): their documents get an empty name line" in result.output
+    assert "2 of 3 without a complete postal address (row 3, row 4): no cover letter" in result.output
+    assert "2 of 3 without e-mail address (row 3, row 4): no reminder by e-mail" in result.output

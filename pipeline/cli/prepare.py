@@ -23,12 +23,14 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
     from ..checkin.context import load_settings
     from ..checkin.session import settings_line
     from ..round import load_round
+    from ..signatories import completeness_lines
 
     round_cfg = load_round(round_file)  # every section, [checkin] included
     checkin_settings = load_settings(round_cfg)  # and the trust roots' certificates
     result = read_signatories(signatories_file)
     click.echo(f"{signatories_file}: {len(result.signatories)} municipalities, no errors "
                f"({len(result.warnings)} warning(s)); round {round_cfg.id} from {round_file}.")
+    click.echo("\n".join(completeness_lines(result.signatories)))
     click.echo(settings_line(checkin_settings))
 
 
