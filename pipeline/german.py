@@ -188,3 +188,56 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
             text += f" Außerdem fehlt {pages_de(details['missing'])}."
         return text
     return (reason or "").strip()
+
+
+# --- articles and case ----------------------------------------------------------------------------
+
+#: Definite article by grammatical gender (f, m, n) and case (nom, acc, dat).
+ARTICLES = {"f": {"nom": "die", "acc": "die", "dat": "der"},
+            "m": {"nom": "der", "acc": "den", "dat": "dem"},
+            "n": {"nom": "das", "acc": "das", "dat": "dem"}}
+#: The grammatical gender of what a designation names, by type: "die Stadt", "die Gemeinde", "der Kreis",
+#: "die StädteRegion".
+TYPE_GENDER = {KREISFREIE_STADT: "f", STADT: "f", GEMEINDE: "f", KREIS: "m", STAEDTEREGION: "f"}
+#: Head nouns of the offices that send and receive (the first word of an organisation's name decides).
+ORGANISATION_GENDER = {"staatskanzlei": "f", "kanzlei": "f", "landesregierung": "f", "regierung": "f",
+                       "verwaltung": "f", "behörde": "f", "bezirksregierung": "f", "stadtverwaltung": "f",
+                       "kreisverwaltung": "f", "geschäftsstelle": "f", "ministerium": "n", "amt": "n",
+                       "landesamt": "n", "büro": "n", "referat": "n", "sekretariat": "n", "landtag": "m",
+                       "städtetag": "m", "landkreistag": "m", "verband": "m"}
+
+
+def _decline_adjectives(words: list[str], case: str) -> list[str]:
+    """Weak adjective endings after a definite article: "Oberbergischer Kreis" → "der Oberbergische Kreis",
+    "den Oberbergischen Kreis". Only words before the head noun that end in -er and are capitalised
+    adjectives ("Märkischer", "Rheinisch-Bergischer") change; only the last part of a hyphenated one."""
+    declined = []
+    for word in words:
+        stem, _, last = word.rpartition("-")
+        if last.endswith("er") and last[:1].isupper() and last[:-2].endswith(("isch", "sch")):
+            last = last[:-1] if case == "nom" else last[:-2] + "en"
+        declined.append(f"{stem}-{last}" if stem else last)
+    return declined
+
+
+def designation_with_article(bezeichnung: str, typ: str, case: str = "acc") -> str:
+    """The designation as a sentence needs it: "für die Gemeinde Kirchlengern", "für den Kreis Lippe",
+    "für den Oberbergischen Kreis", "der StädteRegion Aachen" (dative). An unknown type gets no article."""
+    gender = TYPE_GENDER.get(typ)
+    if gender is None or not bezeichnung.strip():
+        return bezeichnung
+    words = bezeichnung.split()
+    head = next((index for index, word in enumerate(words) if word.endswith(("Kreis", "kreis"))), None)
+    if gender == "m" and head:
+        words = _decline_adjectives(words[:head], case) + words[head:]
+    return f"{ARTICLES[gender][case]} {' '.join(words)}"
+
+
+def organisation_with_article(name: str, case: str = "acc") -> str:
+    """"an die Staatskanzlei des Landes Nordrhein-Westfalen", "an das Ministerium für …"; a name whose head
+    noun is not known (or that already starts with an article) is left as it is."""
+    words = name.split()
+    if not words or words[0].lower() in ("der", "die", "das", "den", "dem"):
+        return name
+    gender = ORGANISATION_GENDER.get(words[0].lower())
+    return f"{ARTICLES[gender][case]} {name}" if gender else name

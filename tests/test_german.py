@@ -81,3 +81,44 @@ def test_times_a_person_reads_are_local_office_time_in_german_form():
 
     assert local_time(dt.datetime(2024, 6, 10, 7, 5, tzinfo=dt.UTC)) == "10.06.2024, 09:05 Uhr"   # summer time
     assert local_time(dt.datetime(2024, 12, 31, 23, 30, tzinfo=dt.UTC)) == "01.01.2025, 00:30 Uhr"
+
+
+def test_designations_take_the_article_and_case_their_type_needs():
+    from pipeline.german import designation_with_article as article
+
+    assert article("Gemeinde Kirchlengern", "Gemeinde") == "die Gemeinde Kirchlengern"
+    assert article("Stadt Köln", "kreisfreie Stadt", "dat") == "der Stadt Köln"
+    assert article("Kreis Lippe", "Kreis") == "den Kreis Lippe"
+    assert article("Kreis Lippe", "Kreis", "nom") == "der Kreis Lippe"
+    assert article("Kreis Lippe", "Kreis", "dat") == "dem Kreis Lippe"
+    assert article("StädteRegion Aachen", "Städteregion") == "die StädteRegion Aachen"
+    assert article("Oberbergischer Kreis", "Kreis") == "den Oberbergischen Kreis"
+    assert article("Märkischer Kreis", "Kreis", "nom") == "der Märkische Kreis"
+    assert article("Rheinisch-Bergischer Kreis", "Kreis", "dat") == "dem Rheinisch-Bergischen Kreis"
+    assert article("Rhein-Kreis Neuss", "Kreis") == "den Rhein-Kreis Neuss"
+    assert article("Hochsauerlandkreis", "Kreis") == "den Hochsauerlandkreis"
+    assert article("Ennepe-Ruhr-Kreis", "Kreis", "dat") == "dem Ennepe-Ruhr-Kreis"
+
+
+def test_every_nrw_designation_gets_an_article_and_keeps_its_words():
+    import csv
+
+    from pipeline.german import designation_with_article
+
+    from .helpers import NRW_CSV
+
+    with open(NRW_CSV, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            phrase = designation_with_article(row["bezeichnung"], row["typ"])
+            assert phrase.split()[0] in ("die", "den"), phrase
+            if not row["bezeichnung"].split()[0].endswith("er"):  # only a leading adjective is declined
+                assert phrase.endswith(row["bezeichnung"]), phrase
+
+
+def test_organisations_take_their_article():
+    from pipeline.german import organisation_with_article as article
+
+    assert article("Staatskanzlei des Landes Nordrhein-Westfalen") == "die Staatskanzlei des Landes Nordrhein-Westfalen"
+    assert article("Ministerium des Innern", "dat") == "dem Ministerium des Innern"
+    assert article("Die Landesregierung") == "Die Landesregierung"
+    assert article("Kommunen-Netzwerk engagiert") == "Kommunen-Netzwerk engagiert"   # unknown head: unchanged
