@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidInputError
@@ -84,6 +84,9 @@ class CheckinConfig:
     max_pages: float | None = None
     max_megapixels: float | None = None
     max_seconds: float | None = None
+    #: Per AGS, whose digital signatures count for that municipality: {"organisations": [...],
+    #: "fingerprints": [...]} ([checkin.signers."05711000"]); without an entry, the spreadsheet's names decide.
+    signers: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -241,4 +244,33 @@ def _load_checkin(table: dict, path: Path) -> CheckinConfig:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise InvalidInputError(f"{path}: [checkin] {key} must be a positive number, not {value!r}")
         limits[key] = value
-    return CheckinConfig(inbox=base / inbox, trust_roots=tuple(base / root for root in roots), **limits)
+    return CheckinConfig(inbox=base / inbox, trust_roots=tuple(base / root for root in roots), **limits,
+                         signers=_load_signers(table.get("signers", {}), path))
+
+
+def _load_signers(table, path: Path) -> dict:
+    """[checkin.signers."<AGS>"]: organisations = [...], fingerprints = [...] (hex SHA-256, colons allowed)."""
+    import re
+
+    if not isinstance(table, dict):
+        raise InvalidInputError(f"{path}: [checkin.signers] must be a table of municipalities by AGS")
+    signers = {}
+    for ags, rule in table.items():
+        where = f'{path}: [checkin.signers."{ags}"]'
+        if not re.fullmatch(r"\d{5}|\d{8}", str(ags)) or not isinstance(rule, dict):
+            raise InvalidInputError(f"{where} must be a table under a 5- or 8-digit AGS")
+        unknown = sorted(set(rule) - {"organisations", "fingerprints"})
+        if unknown:
+            raise InvalidInputError(f"{where} has unknown key(s) {', '.join(unknown)}; known: organisations, "
+                                    "fingerprints")
+        organisations = rule.get("organisations", [])
+        fingerprints = rule.get("fingerprints", [])
+        if not (isinstance(organisations, list) and all(isinstance(o, str) and o.strip() for o in organisations)):
+            raise InvalidInputError(f"{where} organisations must be a list of names")
+        cleaned = [str(value).replace(":", "").strip().lower() for value in fingerprints] \
+            if isinstance(fingerprints, list) else None
+        if cleaned is None or not all(re.fullmatch(r"[0-9a-f]{64}", value) for value in cleaned):
+            raise InvalidInputError(f"{where} fingerprints must be a list of SHA-256 certificate fingerprints "
+                                    "(64 hex digits, colons allowed)")
+        signers[str(ags)] = {"organisations": tuple(organisations), "fingerprints": tuple(cleaned)}
+    return signers

@@ -276,11 +276,17 @@ def test_manual_accept_and_reject(fresh_round, runner):
 
 
 def test_digitally_signed_pdf(fresh_round, runner, tmp_path):
-    from .digital import make_ca_and_signer, sign_pdf
+    from .digital import issue_signer, make_ca_and_signer, sign_pdf
 
     credentials = make_ca_and_signer(tmp_path / "pki")
     records = documents(fresh_round)
-    signed = [sign_pdf(pdf_of(fresh_round, record).read_bytes(), credentials) for record in records[:3]]
+
+    def signed_by_its_head(record) -> bytes:  # each head with a certificate naming them and their municipality
+        person = f"{record.signatory['vorname']} {record.signatory['nachname']}"
+        own = issue_signer(credentials, person, record.signatory["bezeichnung"], tmp_path / record.ags)
+        return sign_pdf(pdf_of(fresh_round, record).read_bytes(), own)
+
+    signed = [signed_by_its_head(record) for record in records[:3]]
     (inbox(fresh_round) / "trusted.pdf").write_bytes(signed[0])
     (inbox(fresh_round) / "untrusted.pdf").write_bytes(signed[1])
     tampered = bytearray(signed[2])
@@ -294,7 +300,7 @@ def test_digitally_signed_pdf(fresh_round, runner, tmp_path):
     result = run(runner, fresh_round, "--trust-root", str(credentials["ca"]))
     current = states(fresh_round)
     assert current[records[0].doc_id][0] == "verified", result.output
-    assert current[records[0].doc_id][1] == "digitally signed by Maria Schmitz (Testkommune)"
+    assert current[records[0].doc_id][1] == "digitally signed by Tim Exempel (StädteRegion Aachen)"
     assert current[records[2].doc_id][0] in ("rejected",), result.output
     kept = next((fresh_round / "out" / ROUND / "signed").glob(f"{records[0].ags}_*.pdf"))
     assert kept.read_bytes() == signed[0]   # the signed file itself, signature intact
@@ -437,3 +443,26 @@ def test_an_inbox_on_another_disk_is_copied_and_stays_locked_until_recorded(fres
     assert not list(inbox(fresh_round).iterdir())  # both moved out of the inbox, nothing left behind
     stored = list((fresh_round / "out" / ROUND / "received").glob("*.pdf"))
     assert len(stored) == 1 and not list((fresh_round / "out" / ROUND / "received").glob(".*.tmp"))
+
+
+def test_a_trusted_signature_of_the_wrong_person_goes_to_review(fresh_round, runner, tmp_path):
+    from .digital import issue_signer, make_ca_and_signer, sign_pdf
+
+    record = next(r for r in documents(fresh_round) if r.signatory["bezeichnung"] == "Stadt Bielefeld")
+    pki = make_ca_and_signer(tmp_path / "pki")
+    dortmund = issue_signer(pki, "Thomas Westphal", "Stadt Dortmund", tmp_path / "dortmund")
+    (inbox(fresh_round) / "bielefeld.pdf").write_bytes(sign_pdf(pdf_of(fresh_round, record).read_bytes(), dortmund))
+    result = run(runner, fresh_round, "--trust-root", str(pki["ca"]))
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "needs_review", result.output
+    assert reason == ("signed by Thomas Westphal (Stadt Dortmund), but the document is for Maria Schmitz, "
+                      "Stadt Bielefeld")
+
+    # The round may trust Dortmund's certificate for Bielefeld (say, a shared signing service): then it counts.
+    toml = fresh_round / "round.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[checkin.signers."05711000"]\norganisations = '
+                    '["Stadt Dortmund"]\n', encoding="utf-8")
+    again = sign_pdf(sign_pdf(pdf_of(fresh_round, record).read_bytes(), dortmund), dortmund, field_name="Zweite")
+    (inbox(fresh_round) / "bielefeld-2.pdf").write_bytes(again)
+    run(runner, fresh_round, "--trust-root", str(pki["ca"]))
+    assert states(fresh_round)[record.doc_id][0] == "verified"

@@ -1,9 +1,16 @@
-"""Digital signatures: is a digitally signed return our document, intact, and signed by someone we trust?
+"""Digital signatures: is a digitally signed return our document, unchanged, intact, and signed by the
+municipality, with a certificate we trust?
 
-pyHanko checks that each signature is intact and covers the file, that nothing but form filling or
-further signatures was added afterwards, and that the signed file starts with exactly the bytes we
-rendered (an incremental update of our PDF). A signer whose certificate does not chain to a configured
-trust root is "needs review", never "verified".
+Accepted, exactly: our rendered bytes, followed by the revision that adds the (first) signature and
+nothing else, then only further signatures, document timestamps and validation data (DSS). The revision a
+signature covers and the whole file are compared with our PDF page by page (revisions.py): changed page
+content or resources, a page added, an annotation other than a signature widget, any form field other
+than a signature field, a new action: rejected, naming what changed. pyHanko checks that each signature
+is intact and covers its revision and whether its certificate chains to a trusted root (else: needs
+review). The signer must belong to the municipality: the certificate's name and organisation are
+compared with the signatory and the municipality of the spreadsheet, or with what the round file trusts
+for that municipality (organisations, certificate fingerprints); a mismatch is needs review, showing
+both. Library warnings never reach the terminal: they become one line of the reason.
 """
 
 from __future__ import annotations
@@ -12,6 +19,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class ExpectedSigner:
+    """Who should have signed: the municipality and its head (from the spreadsheet), and what the round
+    trusts for it (round.toml [checkin.signers."<AGS>"])."""
+
+    ags: str
+    municipality: str = ""            # short name, e.g. "Bielefeld"
+    bezeichnung: str = ""             # "Stadt Bielefeld"
+    person: str = ""                  # "Maria Schmitz" (empty: no office holder named)
+    kind: str = ""                    # the type: Stadt, Gemeinde, Kreis, …
+    organisations: tuple[str, ...] = ()
+    fingerprints: tuple[str, ...] = ()  # SHA-256 of the certificate, hex (colons and case ignored)
+
+    @classmethod
+    def of(cls, ags: str, signatory: dict, rules: dict | None = None) -> ExpectedSigner:
+        rule = (rules or {}).get(ags) or {}
+        person = " ".join(part for part in (signatory.get("vorname", ""), signatory.get("nachname", "")) if part)
+        return cls(ags, signatory.get("name", ""), signatory.get("bezeichnung", ""), person, signatory.get("typ", ""),
+                   tuple(rule.get("organisations", ())), tuple(rule.get("fingerprints", ())))
 
 
 @dataclass
@@ -52,8 +80,126 @@ def _signer_name(certificate) -> str:
     return f"{name} ({organisation})" if organisation else name
 
 
-def check_digital_signature(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list) -> DigitalResult:
-    """Validate every signature of a digitally signed return of our PDF."""
+def _plain(text: str) -> str:
+    """For comparing names: lower case, umlauts as ae/oe/ue, ß as ss, punctuation as spaces."""
+    import re
+
+    text = text.casefold()
+    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, plain)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _has_words(text: str, words: str) -> bool:
+    """Whether `words` stand in `text` as whole words (both already plain)."""
+    return bool(words) and f" {words} " in f" {text} "
+
+
+def signer_mismatch(certificate, expected: ExpectedSigner) -> str:
+    """Why the certificate does not belong to the municipality, or "" when it does."""
+    if certificate is None:
+        return "the signing certificate cannot be read"
+    fingerprint = certificate.sha256.hex()
+    if expected.fingerprints:
+        if fingerprint in {value.replace(":", "").lower() for value in expected.fingerprints}:
+            return ""
+        return (f"the certificate (SHA-256 {fingerprint[:16]}…) is not one the round trusts for "
+                f"{expected.bezeichnung or expected.ags}")
+    subject = certificate.subject.native
+    common_name = _plain(str(subject.get("common_name", "")))
+    organisation = _plain(" ".join(str(subject.get(key, "")) for key in ("organization_name",
+                                                                            "organizational_unit_name")))
+    if expected.organisations:
+        org_ok = any(_has_words(organisation, _plain(value)) for value in expected.organisations)
+    else:  # "Stadt Bielefeld", or "Stadtverwaltung Bielefeld", but not "Rhein-Kreis Neuss" for the Stadt Neuss
+        other_district = "kreis" not in _plain(expected.kind) and any("kreis" in word for word in organisation.split())
+        org_ok = _has_words(organisation, _plain(expected.bezeichnung)) or (
+            not other_district and _has_words(organisation, _plain(expected.municipality)))
+    person = _plain(expected.person)
+    surname = person.split()[-1] if person else ""
+    name_ok = bool(surname) and surname in common_name.split() and all(
+        part in common_name for part in person.split()[:1])
+    if expected.organisations:  # the round names the organisations it trusts: the organisation decides
+        ok = org_ok
+    elif not person:  # nobody named in the spreadsheet: the municipality's own certificate
+        ok = org_ok
+    elif organisation:  # the head of this municipality, or the municipality's own seal, nobody else
+        seal = _has_words(common_name, _plain(expected.municipality)) or "siegel" in common_name.split()
+        ok = org_ok and (name_ok or seal)
+    else:  # a personal certificate without organisation: the name decides
+        ok = name_ok
+    if ok:
+        return ""
+    wanted = ", ".join(part for part in (expected.person, expected.bezeichnung) if part) or expected.ags
+    return f"signed by {_signer_name(certificate)}, but the document is for {wanted}"
+
+
+class _LibraryMessages:
+    """Collects what pyHanko and its certificate validator log (some log tracebacks at warning level),
+    instead of letting Python print them on the clerk's terminal."""
+
+    LOGGERS = ("pyhanko", "pyhanko_certvalidator")
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self.messages: list[str] = []
+        collector = self
+
+        class Handler(logging.Handler):
+            def emit(self, record):
+                collector.messages.append(record.getMessage().splitlines()[0][:160])
+
+        self.handler = Handler(level=logging.WARNING)
+        self.saved = []
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            self.saved.append((logger, logger.propagate))
+            logger.addHandler(self.handler)
+            logger.propagate = False
+        self.warnings = warnings.catch_warnings(record=True)
+        self.caught = self.warnings.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc_info):
+        for logger, propagate in self.saved:
+            logger.removeHandler(self.handler)
+            logger.propagate = propagate
+        self.warnings.__exit__(*exc_info)
+        self.messages += [str(item.message).splitlines()[0][:160] for item in self.caught]
+        return False
+
+    def line(self) -> str:
+        unique = list(dict.fromkeys(message for message in self.messages if message))
+        return ("; the signature check noted: " + "; ".join(unique[:3])) if unique else ""
+
+
+def _revision_end(signature) -> int:
+    byte_range = signature.sig_object["/ByteRange"]
+    return int(byte_range[2]) + int(byte_range[3])
+
+
+def check_digital_signature(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list,
+                            expected: ExpectedSigner | None = None) -> DigitalResult:
+    """Validate a digitally signed return of our PDF: content, every signature, and who signed."""
+    from .revisions import differences, signed_revision
+
+    if not upload_bytes.startswith(rendered_pdf):
+        return DigitalResult("rejected", "the digitally signed file is not our document as sent: its content was "
+                                         "changed before signing (sign our PDF itself, without re-saving it)",
+                             code="digital_not_ours")
+    with _LibraryMessages() as messages:
+        result = _validate(upload_bytes, rendered_pdf, trust_roots, expected, differences, signed_revision)
+    # "Failed to build path …" is what an untrusted certificate makes the validator log: the reason says it.
+    if result.reason and messages.line() and result.code != "digital_untrusted":
+        result.reason += messages.line()
+    return result
+
+
+def _validate(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list, expected: ExpectedSigner | None,
+              differences, signed_revision) -> DigitalResult:
     import io
 
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -62,48 +208,61 @@ def check_digital_signature(upload_bytes: bytes, rendered_pdf: bytes, trust_root
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko_certvalidator import ValidationContext
 
-    if not upload_bytes.startswith(rendered_pdf):
-        return DigitalResult("rejected", "the digitally signed file is not our document as sent: its content was "
-                                         "changed before signing (sign our PDF itself, without re-saving it)",
-                             code="digital_not_ours")
     try:
         reader = PdfFileReader(io.BytesIO(upload_bytes), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = sorted(reader.embedded_signatures, key=_revision_end)
     except Exception as exc:
         return DigitalResult("rejected", f"the digital signature cannot be read ({exc.__class__.__name__})",
                              code="digital_invalid")
     if not signatures:
         return DigitalResult("rejected", "the file has a signature field but no signature", code="digital_invalid")
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False) if trust_roots else None
+    try:
+        before = differences(rendered_pdf, signed_revision(upload_bytes, signatures[0].sig_object["/ByteRange"]))
+        after = differences(rendered_pdf, upload_bytes)
+    except Exception as exc:  # a file pypdf cannot follow is not one we can vouch for
+        return DigitalResult("rejected", f"the signed file cannot be compared with our document "
+                                         f"({exc.__class__.__name__})", code="digital_invalid")
+    if before:
+        return DigitalResult("rejected", "the document was changed before it was signed: " + "; ".join(before),
+                             code="digital_changed_before")
+    if after:
+        return DigitalResult("rejected", "the document was changed after it was signed: " + "; ".join(after),
+                             code="digital_modified")
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
     # Municipal signing certificates are not always marked for non-repudiation: accept digital signature too.
     usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
     result = DigitalResult("verified", code="digitally_signed")
-    for signature in signatures:
+    for index, signature in enumerate(signatures):
         try:
-            status = validate_pdf_signature(signature, signer_validation_context=context or ValidationContext(
-                trust_roots=[], allow_fetching=False), key_usage_settings=usage)
+            status = validate_pdf_signature(signature, signer_validation_context=context, key_usage_settings=usage)
         except SignatureValidationError as exc:
-            return DigitalResult("rejected", f"the digital signature is not valid ({exc})", code="digital_invalid")
+            return DigitalResult("rejected", f"the digital signature is not valid ({str(exc)[:160]})",
+                                 result.signers, code="digital_invalid")
         except Exception as exc:  # a malformed signature container
             return DigitalResult("rejected", f"the digital signature cannot be checked ({exc.__class__.__name__})",
-                                 code="digital_invalid")
+                                 result.signers, code="digital_invalid")
         signer = _signer_name(status.signing_cert)
         signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else None
         result.signers.append({"signer": signer, "signed_at": signed_at, "field": signature.field_name,
-                               "trusted": bool(status.trusted), "coverage": status.coverage.name})
+                               "trusted": bool(status.trusted), "coverage": status.coverage.name,
+                               "certificate_sha256": status.signing_cert.sha256.hex() if status.signing_cert
+                               else None})
         if not (status.intact and status.valid):
             return DigitalResult("rejected", "the digital signature does not match the file (the file was changed "
                                              "after signing, or the signature is broken)", result.signers,
                                  code="digital_invalid")
-        if status.coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
+        whole = "ENTIRE_FILE" if index == len(signatures) - 1 else "ENTIRE_REVISION"
+        if status.coverage.name not in (whole, "ENTIRE_FILE"):
             return DigitalResult("rejected", "the digital signature covers only part of the file", result.signers,
                                  code="digital_partial")
-        level = status.modification_level
-        if level is not None and level.name not in ("NONE", "LTA_UPDATES", "FORM_FILLING"):
-            return DigitalResult("rejected", "the document was changed after it was signed", result.signers,
-                                 code="digital_modified")
-        if not status.trusted and result.verdict == "verified":
+        if result.verdict != "verified":
+            continue
+        if not status.trusted:
             why = "no trusted certificates are configured" if not trust_roots else "its certificate is not trusted"
             result.verdict, result.reason = "needs_review", f"digitally signed by {signer}, but {why}"
             result.code = "digital_untrusted"
+        elif index == 0 and expected is not None:
+            mismatch = signer_mismatch(status.signing_cert, expected)
+            if mismatch:
+                result.verdict, result.reason, result.code = "needs_review", mismatch, "digital_wrong_signer"
     return result

@@ -41,7 +41,7 @@ class Analysis:
 
 
 def analyse(path: Path, context: Context) -> Analysis:
-    from .digital import DigitalResult, check_digital_signature
+    from .digital import DigitalResult, ExpectedSigner, check_digital_signature
 
     analysis = Analysis()
     limits = context.settings.limits
@@ -73,7 +73,8 @@ def analyse(path: Path, context: Context) -> Analysis:
                                        "same file again), check the signature by hand, then --accept or --reject",
                                        code="rendered_missing")
             else:
-                result = check_digital_signature(data, rendered, context.settings.trust_roots)
+                expected = ExpectedSigner.of(record.ags, record.signatory, context.round_cfg.checkin.signers)
+                result = check_digital_signature(data, rendered, context.settings.trust_roots, expected)
             analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
                                         "signers": result.signers, "code": result.code}
     return analysis

@@ -75,7 +75,8 @@ def test_a_revision_added_after_signing_is_rejected(signed, rendered, pki):
     writer.write(output)
     result = check_digital_signature(output.getvalue(), rendered, load_trust_roots([pki["ca"]]))
     assert (result.verdict, result.code, result.reason) == (
-        "rejected", "digital_modified", "the document was changed after it was signed")
+        "rejected", "digital_modified", "the document was changed after it was signed: the content of page 1 was "
+                                        "changed")
 
 
 def test_a_file_that_does_not_start_with_our_bytes_is_not_ours(signed, rendered, pki):
