@@ -11,6 +11,15 @@ from pipeline.cli import cli
 from .helpers import ROUND_TOML, nrw_rows, person, write_csv
 
 
+@pytest.fixture(autouse=True)
+def english_unless_a_test_asks_for_german(monkeypatch):
+    """The program speaks German unless the locale names English (pipeline/i18n.py). Most tests assert the
+    English source texts, so they run with LANG=en_GB.UTF-8; the German tests set their own locale."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -15,22 +15,66 @@ from pathlib import Path
 import click
 
 from ..errors import EngagiertError, ExitCode
+from ..i18n import N_, _
 
-INTERRUPTED = "Interrupted (Ctrl-C); nothing was half-written."
+INTERRUPTED = N_("Interrupted (Ctrl-C); nothing was half-written.")
 
 
-class EngagiertGroup(click.Group):
+class _Translated:
+    """Help texts are written in English in the code and shown in the reader's language (i18n.py): the
+    command's help, its short help in the command list, and every option's help, translated when shown."""
+
+    def _translated(self, formatter_call, *args):
+        saved = [(self, self.help)] + [(param, getattr(param, "help", None)) for param in self.params]
+        try:
+            for item, text in saved:
+                if text:
+                    item.help = _(text)
+            return formatter_call(*args)
+        finally:
+            for item, text in saved:
+                item.help = text
+
+    def format_help_text(self, ctx, formatter):
+        return self._translated(super().format_help_text, ctx, formatter)
+
+    def format_options(self, ctx, formatter):
+        return self._translated(super().format_options, ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self._translated(super().get_short_help_str, limit)
+
+
+class TranslatedCommand(_Translated, click.Command):
+    pass
+
+
+def _click_gettext(message: str) -> str:
+    return _(message)
+
+
+# Click's own words (usage line, headings, its error messages) through our catalogue too (cli/click_texts.py).
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types,
+                click.termui):
+    if hasattr(_module, "_"):
+        _module._ = _click_gettext
+
+
+class EngagiertGroup(_Translated, click.Group):
+    command_class = TranslatedCommand
+
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
         except EngagiertError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(_("Error: {message}").format(message=exc.message), err=True)
             raise click.exceptions.Exit(int(exc.exit_code)) from exc
         except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
-            click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            what = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            click.echo(_("Error: {message}").format(message=what), err=True)
             raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
         except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions
-            click.echo(INTERRUPTED, err=True)
+            click.echo(_(INTERRUPTED), err=True)
             raise click.exceptions.Exit(int(ExitCode.interrupted)) from exc
         if getattr(result, "needs_attention", False):  # finished, but left work for a person
             raise click.exceptions.Exit(int(ExitCode.needs_attention))

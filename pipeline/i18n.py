@@ -1,0 +1,58 @@
+"""German first: every text a person reads goes through gettext; English where the locale asks for it.
+
+The source texts are English (the msgids); the German catalogue ``locale/de/LC_MESSAGES/engagiert.po``
+translates them, managed with Babel (``make i18n`` extracts and updates it; ``make setup`` compiles the
+``.mo`` the program reads). The language is chosen per call from the environment, as gettext does
+(LANGUAGE, LC_ALL, LC_MESSAGES, LANG): English when it names English (``LANG=en_GB.UTF-8``), German
+otherwise, also when nothing is set. Machine-readable output (JSON keys, state ids) is never translated.
+
+Command and option help is written in the code as English docstrings and help strings and translated when
+it is shown (see cli/base.py), so ``--help`` follows the same rule.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from functools import lru_cache
+from pathlib import Path
+
+DOMAIN = "engagiert"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def language() -> str:
+    """"en" or "de": the first locale variable that is set decides (the order gettext uses)."""
+    for variable in LANGUAGE_VARIABLES:
+        value = os.environ.get(variable, "")
+        if value:
+            first = value.split(":")[0].lower()
+            return "en" if first.startswith("en") else "de"
+    return "de"
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def _(message: str) -> str:
+    """The message in the reader's language."""
+    return translations(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return translations(language()).ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "extract this, translate later"
+    """Marks a text for the catalogue where it is defined (a help text, a table heading); `_` translates it
+    where it is shown."""
+    return message
+
+
+def catalogue_compiled() -> bool:
+    return (LOCALE_DIR / "de" / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
