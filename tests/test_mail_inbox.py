@@ -52,7 +52,7 @@ def mail_round(fresh_round: Path) -> Path:
 
 def test_mail_files_in_the_inbox_are_unpacked_and_each_attachment_checked_in(runner, mail_round):
     base = mail_round
-    bielefeld, alfter, borken, aachen, shs = documents(base)
+    aachen, alfter, borken, bielefeld, shs = documents(base)  # by AGS
     logo = io.BytesIO()
     scans.blank_page(20).resize((120, 40)).save(logo, format="PNG")
     box = inbox(base)

@@ -139,9 +139,13 @@ def check_in_mailbox(round_cfg: RoundConfig, out: Path, settings: checkin.Settin
         batch.recover()
         run = MailboxRun(checkin.CheckinSummary([]), config.mailbox)
         with imap_session(config, password, readonly=True) as (client, uidvalidity):
-            _fetch_new(client, uidvalidity, config, taker, batch, run)
+            twins = _fetch_new(client, uidvalidity, config, taker, batch, run)
         run.summary = batch.check_in([], settings, progress=progress, on_result=on_result, workers=workers,
                                      on_total=on_total)
+        for uid, message_id in twins:  # a second copy of a message taken in this run: known now
+            row = ledger.message_with_id(message_id)
+            if row is not None:
+                _note_known(ledger, config, uidvalidity, uid, row["sha256"])
         taken_uids = [taken.origin["uid"] for taken in batch.taken if taken.origin.get("source") == "imap"
                       and taken.origin.get("uidvalidity") == uidvalidity]
         if taken_uids and (config.mark_seen or config.move_to):
@@ -157,8 +161,11 @@ def check_in_mailbox(round_cfg: RoundConfig, out: Path, settings: checkin.Settin
     return run
 
 
-def _fetch_new(client, uidvalidity: int, config: MailConfig, taker: Taker, batch: Batch, run: MailboxRun) -> None:
+def _fetch_new(client, uidvalidity: int, config: MailConfig, taker: Taker, batch: Batch,
+               run: MailboxRun) -> list[tuple[int, str]]:
+    """Take every new message into `batch`; returns (UID, Message-ID) of copies of a message taken in this run."""
     ledger = taker.ledger
+    twins: list[tuple[int, str]] = []
     seen = ledger.mailbox_uids(config.mailbox, uidvalidity)
     new = sorted(uid for uid in client.search("ALL") if uid not in seen)
     ids_now: set[str] = set()
@@ -175,14 +182,16 @@ def _fetch_new(client, uidvalidity: int, config: MailConfig, taker: Taker, batch
                 run.known += 1
                 if known is not None:
                     _note_known(ledger, config, uidvalidity, uid, known["sha256"])
+                else:
+                    twins.append((uid, message_id))
                 continue
             size = int(head.get(b"RFC822.SIZE", 0))
-            if size > settings_limit(taker):
+            if size > taker.max_message_bytes:
                 data = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
                 taken = taker.take_bytes(data, "eml", f"{config.mailbox} UID {uid}", f"{config.folder}/{uid}",
                                          origin)
-                taken.unpacked.refused = (f"the message is {size / 1e6:.0f} MB, more than the limit of "
-                                          f"{settings_limit(taker) / 1e6:.0f} MB: not downloaded (only its "
+                taken.unpacked.refused = (f"the message is {size / 1e6:.0f} MB, more than a mail may be "
+                                          f"({taker.max_message_bytes / 1e6:.0f} MB): not downloaded (only its "
                                           "header is kept); it stays in the mailbox")
                 taken.staged.clear()
                 batch.add(taken)
@@ -200,10 +209,7 @@ def _fetch_new(client, uidvalidity: int, config: MailConfig, taker: Taker, batch
             batch.add(taker.take_bytes(data, kind_of(data) or "eml", f"{config.mailbox} UID {uid}",
                                        f"{config.folder}/{uid}", origin))
             run.new += 1
-
-
-def settings_limit(taker: Taker) -> int:
-    return taker.settings.limits.max_bytes
+    return twins
 
 
 def _note_known(ledger: Ledger, config: MailConfig, uidvalidity: int, uid: int, sha256: str) -> None:
@@ -219,6 +225,8 @@ def _after_taking(client, config: MailConfig, uids: list[int]) -> None:
     if config.mark_seen:
         client.add_flags(uids, [b"\\Seen"], silent=True)
     if config.move_to:
+        if not client.folder_exists(config.move_to):
+            client.create_folder(config.move_to)
         if b"MOVE" in client.capabilities():
             client.move(uids, config.move_to)
         else:  # copy, then remove only these (never an EXPUNGE of what others flagged for deletion)

@@ -39,6 +39,13 @@ def read_eml(data: bytes, limits: MailLimits) -> Unpacked:
     return result
 
 
+def read_headers(data: bytes) -> Unpacked:
+    """Only who sent it and its Message-ID (for a mail whose body cannot be read)."""
+    result = Unpacked("eml")
+    _headers(email.message_from_bytes(data, policy=policy.default), result)
+    return result
+
+
 def _header(message: Message, name: str) -> str:
     """A header as text; one the library cannot parse is read raw (a broken header never stops a mail)."""
     try:

@@ -13,7 +13,7 @@ from ..round import RoundConfig
 from ..states import EventKind, Outcome
 from .parts import Unpacked
 from .results import MessageResult, PartLine
-from .take import Taken, describe
+from .take import Taken
 
 
 def summary_of(taken: Taken) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from .containers import KINDS, unpack
 from .parts import Attachment, MailLimits, Unpacked, Unreadable
 from .results import MessageResult
 
+MESSAGE_UPLOADS = 3
 SUFFIXES = {"eml": ".eml", "msg": ".msg", "tnef": ".dat", "zip": ".zip"}
 
 
@@ -79,11 +80,16 @@ class Taker:
         return (f"this message was checked in already ({how}) as '{row['original_name']}' on "
                 f"{row['received_at'][:10]}; nothing changed")
 
+    @property
+    def max_message_bytes(self) -> int:
+        """A mail may carry a few files of the upload limit each, and base64 adds a third."""
+        return MESSAGE_UPLOADS * self.settings.limits.max_bytes
+
     def read(self, data: bytes, kind: str) -> Unpacked:
-        if len(data) > self.settings.limits.max_bytes:
+        if len(data) > self.max_message_bytes:
             result = Unpacked(kind)
-            result.refused = (f"{len(data) / 1e6:.0f} MB, more than the limit of "
-                              f"{self.settings.limits.max_bytes / 1e6:.0f} MB")
+            result.refused = (f"{len(data) / 1e6:.0f} MB, more than a mail or archive may be "
+                              f"({self.max_message_bytes / 1e6:.0f} MB: {MESSAGE_UPLOADS} times the upload limit)")
             return result
         try:
             return unpack(data, kind, self.limits)
@@ -91,10 +97,9 @@ class Taker:
             result = Unpacked(kind)
             if kind == "eml":  # its sender and Message-ID still count: no second take, and who sent it
                 try:
-                    from .mime import read_eml
+                    from .mime import read_headers
 
-                    result = read_eml(data, MailLimits(max_parts=10**9))
-                    result.attachments = []
+                    result = read_headers(data)
                 except Exception:  # noqa: BLE001 - the headers are as broken as the rest
                     result = Unpacked(kind)
             result.refused = str(exc)
