@@ -240,6 +240,10 @@ KNOWN_KEYS = {
 
 
 def _check_keys(data: dict, path: Path) -> None:
+    if isinstance(data.get("mail"), dict) and "password" in data["mail"]:
+        raise InvalidInputError(f"{path}: [mail] password does not belong in round.toml (it is copied and "
+                                "mailed around): put it in the environment variable named by password_env "
+                                "(default ENGAGIERT_MAIL_PASSWORD) or in a file named by password_file")
     unknown = sorted(set(data) - set(KNOWN_KEYS))
     if unknown:
         raise InvalidInputError(f"{path}: unknown section(s) or key(s) outside a section: {', '.join(unknown)}; "
@@ -297,10 +301,6 @@ def _load_mail(table: dict, path: Path, sender: Sender) -> MailConfig:
     reply without a From address are refused here, before any server is asked."""
     if not table:
         return MailConfig()
-    if "password" in table:
-        raise InvalidInputError(f"{path}: [mail] password does not belong in round.toml (it is copied and "
-                                "mailed around): put it in the environment variable named by password_env "
-                                "(default ENGAGIERT_MAIL_PASSWORD) or in a file named by password_file")
     values: dict = {}
     for key in MailConfig.__dataclass_fields__:
         if key not in table:

@@ -30,6 +30,10 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
     click.echo(f"{signatories_file}: {len(result.signatories)} municipalities, no errors "
                f"({len(result.warnings)} warning(s)); round {round_cfg.id} from {round_file}.")
     click.echo(settings_line(checkin_settings))
+    if round_cfg.mail.configured:
+        from ..mail import mail_settings_line
+
+        click.echo(mail_settings_line(round_cfg))
 
 
 @cli.command()

@@ -168,7 +168,11 @@ class LedgerQueries:
         return self.connection.execute("SELECT * FROM messages WHERE message_id = ?", (message_id,)).fetchone()
 
     def all_messages(self) -> list[sqlite3.Row]:
-        return self.connection.execute("SELECT * FROM messages ORDER BY received_at, sha256").fetchall()
+        """Every mail or archive recorded ([] in a ledger opened read-only before migration 3 made the table)."""
+        try:
+            return self.connection.execute("SELECT * FROM messages ORDER BY received_at, sha256").fetchall()
+        except sqlite3.OperationalError:
+            return []
 
     def message_parts(self, message_sha256: str) -> list[sqlite3.Row]:
         return self.connection.execute("SELECT * FROM message_parts WHERE message_sha256 = ? ORDER BY position",

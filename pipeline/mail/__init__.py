@@ -12,7 +12,7 @@
 - ``reply``: the one answer to a sender, in German, through SMTP.
 """
 
-from .mailbox import MailboxRun, check_in_mailbox
+from .mailbox import MailboxRun, check_in_mailbox, mail_settings_line
 from .run import check_in_with_mail, split_mail_files
 
-__all__ = ["MailboxRun", "check_in_mailbox", "check_in_with_mail", "split_mail_files"]
+__all__ = ["MailboxRun", "check_in_mailbox", "check_in_with_mail", "mail_settings_line", "split_mail_files"]

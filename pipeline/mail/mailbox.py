@@ -77,6 +77,24 @@ def mail_password(config: MailConfig) -> str:
     return password
 
 
+def mail_settings_line(round_cfg: RoundConfig) -> str:
+    """What `checkin --mail` would use: for `validate`, before the first run asks any server."""
+    config = round_cfg.mail
+    if config.password_file:
+        where = f"the file {config.password_file}" + ("" if config.password_file.is_file() else " (not there yet)")
+    else:
+        where = f"${config.password_env}" + (" (set)" if os.environ.get(config.password_env) else " (not set)")
+    answers = "no answers to senders"
+    if config.reply:
+        host, port = config.smtp_server
+        answers = (f"answers from {config.reply_from or round_cfg.sender.email} through {host}:{port} "
+                   f"({config.smtp_tls})")
+    after = ", ".join(filter(None, ["marked read" if config.mark_seen else "",
+                                    f"moved to {config.move_to}" if config.move_to else ""])) or "left as they are"
+    return (f"Mail: {config.folder} of {config.user} at {config.host}:{config.imap_port} ({config.tls}), password "
+            f"from {where}; messages taken are {after}; {answers}.")
+
+
 @contextmanager
 def imap_session(config: MailConfig, password: str, *, readonly: bool) -> Iterator[tuple[object, int]]:
     """A logged-in IMAP session with the folder selected: (client, UIDVALIDITY)."""
