@@ -241,3 +241,31 @@ def organisation_with_article(name: str, case: str = "acc") -> str:
         return name
     gender = ORGANISATION_GENDER.get(words[0].lower())
     return f"{ARTICLES[gender][case]} {name}" if gender else name
+
+#: A check-in's verdict as a municipality reads it (the upload page and the answer by e-mail use these words).
+VERDICT_WORDS = {"verified": "angenommen", "needs_review": "wird geprüft", "rejected": "abgelehnt",
+                 "incomplete": "unvollständig"}
+NEXT_STEPS = {
+    "verified": "Vielen Dank. Sie müssen nichts weiter tun.",
+    "needs_review": "Wir prüfen das Exemplar und melden uns, falls noch etwas fehlt. Sie müssen jetzt nichts tun.",
+    "rejected": ("Bitte senden Sie uns das Dokument erneut, vollständig und im Unterschriftsfeld unterschrieben "
+                 "(alle Seiten, in Originalgröße gedruckt)."),
+    "incomplete": "Bitte senden Sie die fehlende(n) Seite(n) nach; was schon angekommen ist, bleibt gespeichert.",
+}
+CHECKIN_CODES = {"signed", "digitally_signed", "unsigned", "ambiguous", "pages_missing", "old_version",
+                 "outdated_version", "after_hand_rejection", "digital_not_ours", "digital_invalid",
+                 "digital_partial", "digital_modified", "digital_untrusted"}
+
+
+def verdict_in_german(state: str, code: str | None, reason: str | None, details: dict | None = None) \
+        -> tuple[str, str]:
+    """(verdict, what to do next): "angenommen", "wird geprüft", "abgelehnt: <Grund>", "unvollständig: …".
+    A check-in's own reason is English (for the clerk) and is never shown: its code's German text is, or a
+    general one; a clerk's reason for a rejection by hand is shown as typed."""
+    word = VERDICT_WORDS.get(state, "eingegangen")
+    if state in ("rejected", "incomplete"):
+        why = reason_in_german(code, reason, details)
+        if code in CHECKIN_CODES and why == (reason or "").strip():
+            why = "Das Exemplar war nicht vollständig unterschrieben." if state == "rejected" else ""
+        word = f"{word}: {why}" if why else word
+    return word, NEXT_STEPS.get(state, "Wir melden uns, falls noch etwas fehlt.")

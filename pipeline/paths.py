@@ -3,6 +3,7 @@
     out/ledger.sqlite, out/docid.secret
     out/<round>/documents/   rendered PDFs          out/<round>/print/      bundles and manifests
     out/<round>/received/    every upload, by hash  out/<round>/signed/     verified documents
+    out/<round>/received/mail/  every mail or archive that carried uploads, by hash
     out/<round>/reminders/   .eml reminders         out/unmatched/          pages of no document
 """
 
@@ -17,6 +18,11 @@ def round_dir(out: Path, round_id: str) -> Path:
 
 def received_dir(out: Path, round_id: str) -> Path:
     return round_dir(out, round_id) / "received"
+
+
+def mail_dir(out: Path, round_id: str) -> Path:
+    """Mails and archives as received (the evidence beside the uploads they carried)."""
+    return received_dir(out, round_id) / "mail"
 
 
 def signed_dir(out: Path, round_id: str) -> Path:

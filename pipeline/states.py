@@ -54,6 +54,7 @@ class Outcome(StrEnum):
     UNMATCHED = "unmatched"    # readable, but no page of ours
     REFUSED = "refused"        # not readable at all (type, size, damage, a link)
     DUPLICATE = "duplicate"    # the same bytes were checked in before
+    UNPACKED = "unpacked"      # a mail or archive: its attachments were checked in, each as an upload of its own
 
 
 class EventKind(StrEnum):
@@ -70,6 +71,9 @@ class EventKind(StrEnum):
     OUTDATED_COPY = "outdated_copy"
     DUPLICATE = "duplicate"
     DECISION = "decision"
+    MAIL = "mail"                  # a mail (or archive) was unpacked; on a document: it came by e-mail, from whom
+    MAIL_REPEAT = "mail_repeat"    # the same message again (same bytes or same Message-ID): nothing taken
+    REPLY = "reply"                # the answer to a sender went out (or could not)
 
 
 class Reason(StrEnum):

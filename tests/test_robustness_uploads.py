@@ -318,6 +318,66 @@ def _only_blank(inbox, base, records):
     scans.to_pdf([scans.blank_page(150), scans.blank_page(150)], inbox / "only-blank-pages.pdf", dpi=150)
 
 
+# --- mails and archives (issue 17): unpacked, each file checked in, every bad one refused with a reason ---
+
+MAIL_ATTACHMENTS = 1  # files checked in from the mails below (each is an upload of its own, under received/)
+
+
+@corpus_item("ohne-anhang.eml", "refused", "no attachment: nothing to check in")
+def _mail_without_attachment(inbox, base, records):
+    from . import mailfiles
+
+    (inbox / "ohne-anhang.eml").write_bytes(mailfiles.eml(message_id="<ohne@corpus.example>"))
+
+
+@corpus_item("nur-html.eml", "refused", "only HTML text (never shown here)")
+def _mail_html_only(inbox, base, records):
+    from . import mailfiles
+
+    (inbox / "nur-html.eml").write_bytes(mailfiles.eml(
+        body=None, html="<script>alert(1)</script><img src='http://tracker.example/x.png'>",
+        message_id="<html@corpus.example>"))
+
+
+@corpus_item("bombe-1000-teile.eml", "refused", "more than 200 MIME parts (a mail bomb?)")
+def _mail_bomb(inbox, base, records):
+    from . import mailfiles
+
+    (inbox / "bombe-1000-teile.eml").write_bytes(mailfiles.eml(
+        [(f"teil{n}.pdf", b"%PDF-1.4", "application/pdf") for n in range(1000)], message_id="<bombe@corpus.example>"))
+
+
+@corpus_item("kaputtes-mime.eml", "refused", "a broken MIME structure")
+def _broken_mime(inbox, base, records):
+    (inbox / "kaputtes-mime.eml").write_bytes(
+        b"From: a@corpus.example\r\nMessage-ID: <kaputt@corpus.example>\r\nMIME-Version: 1.0\r\nContent-Type: "
+        b"multipart/mixed; boundary=\"nie\"\r\n\r\n--anders\r\nContent-Type: application/pdf\r\n\r\nJVBERi0x\r\n")
+
+
+@corpus_item("passwort.zip", "refused", "protected by a password")
+def _zip_with_password(inbox, base, records):
+    from . import mailfiles
+
+    (inbox / "passwort.zip").write_bytes(mailfiles.zip_of([("scan.pdf", b"%PDF-1.4 geheim")],
+                                                          password_flag=frozenset({"scan.pdf"})))
+
+
+@corpus_item("zip-bombe.zip", "refused", "(a ZIP bomb?)")
+def _zip_bomb(inbox, base, records):
+    from . import mailfiles
+
+    (inbox / "zip-bombe.zip").write_bytes(mailfiles.zip_of([("null.pdf", bytes(20_000_000))]))
+
+
+@corpus_item("urlaubsfoto.msg", "unpacked", "OUTLOOK MAIL from post@alfter.example")
+def _outlook_photo(inbox, base, records):
+    from . import mailfiles
+
+    picture = io.BytesIO()
+    Image.new("RGB", (900, 700), (40, 120, 200)).save(picture, format="PNG")
+    (inbox / "urlaubsfoto.msg").write_bytes(mailfiles.msg([("Strand.png", picture.getvalue(), "image/png")]))
+
+
 def _code_page(path: Path, payload: str) -> None:
     code = scans.qr_image(payload)
     page = scans.blank_page(150)
@@ -355,6 +415,7 @@ def corpus_run(tmp_path_factory, request):
                                  "--inbox", str(inbox), "--max-megapixels", "100", "--max-pages", "300"])
     with Ledger.open(base / "out") as ledger:
         uploads = {row["original_name"]: dict(row) for row in ledger.connection.execute("SELECT * FROM uploads")}
+        uploads.update({row["original_name"]: dict(row) for row in ledger.all_messages()})  # mails and archives
         events = [dict(row) for row in ledger.events(ROUND)]
     return {"base": base, "result": result, "uploads": uploads, "events": events, "inputs": inputs}
 
@@ -407,7 +468,7 @@ def test_nothing_left_in_the_inbox_nothing_lost(corpus_run):
     base = corpus_run["base"]
     assert [p for p in (base / "inbox").rglob("*") if p.is_file() or p.is_symlink()] == []
     stored = [p for p in (base / "out" / ROUND / "received").rglob("*") if p.is_file() or p.is_symlink()]
-    assert len(stored) == len(corpus_run["inputs"])
+    assert len(stored) == len(corpus_run["inputs"]) + MAIL_ATTACHMENTS
 
 
 def test_javascript_and_launch_actions_are_never_run(corpus_run):

@@ -12,4 +12,14 @@
 - ``results``: what a check-in reports, per upload and per document.
 - ``decide``: a clerk's decision by hand.
 - ``session``: what a front end needs around the stage: the uploads to read, the lines that report a run.
+
+What other stages use (the mail stage checks in each attachment as an upload of its own):
 """
+
+from .archive import Claim, claim, free_name, hash_claimed, store
+from .context import Settings
+from .results import CheckinSummary, UploadResult
+from .run import check_in
+
+__all__ = ["CheckinSummary", "Claim", "Settings", "UploadResult", "check_in", "claim", "free_name", "hash_claimed",
+           "store"]

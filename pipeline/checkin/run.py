@@ -32,9 +32,10 @@ from .results import CheckinSummary, UploadResult
 # --- one upload, the inbox, crash recovery ----------------------------------------
 
 
-def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
+def stage(path: Path, context: Context, name: str | None = None) -> UploadResult | archive.Claim | None:
     """Claim and store one upload. Returns the claim (stored, locked, to be analysed), a finished result
-    (a link, or bytes seen before), or None if another process has the file."""
+    (a link, or bytes seen before), or None if another process has the file. `name`: what the clerk calls
+    it (an attachment's name in its mail), instead of the file's own name."""
     out, round_id = context.out, context.round_cfg.id
     received = archive.received_dir(out, round_id)
     if path.is_symlink():
@@ -46,6 +47,7 @@ def stage(path: Path, context: Context) -> UploadResult | archive.Claim | None:
                                                       "give this account read access and check in again")
     if claimed is None:
         return None
+    claimed.original_name = name or claimed.original_name
     try:
         archive.hash_claimed(claimed)
         known = context.ledger.upload(claimed.sha256)
@@ -145,9 +147,11 @@ def reconcile(context: Context, pool: AnalysisPool) -> list[UploadResult]:
 
 def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Settings,
              progress: Callable[[int], object] | None = None,
-             on_result: Callable[[UploadResult], object] | None = None, workers: int | None = None) -> CheckinSummary:
+             on_result: Callable[[UploadResult], object] | None = None, workers: int | None = None,
+             names: dict[Path, str] | None = None) -> CheckinSummary:
     """Check in every upload under `paths`. Reading pages runs in `workers` processes (default: one per
-    core); claiming, storing and recording stay in this process, in inbox order."""
+    core); claiming, storing and recording stay in this process, in inbox order. `names`: what to call an
+    upload instead of its file name (the mail stage writes attachments under names of its own)."""
 
     out = Path(out)
     results: list[UploadResult] = []
@@ -174,7 +178,7 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
                     on_result(result)
             pending: list[tuple[archive.Claim, object]] = []
             for path in files:
-                staged = stage(path, context)
+                staged = stage(path, context, (names or {}).get(path))
                 if not isinstance(staged, archive.Claim):
                     emit(staged)
                     continue

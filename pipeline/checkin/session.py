@@ -26,7 +26,10 @@ def uploads_to_check(paths: list[Path], settings: Settings) -> list[Path]:
 
 def summary_line(summary: CheckinSummary) -> str:
     states = ", ".join(f"{count} {state.replace('_', ' ')}" for state, count in sorted(summary.states().items()))
-    return (f"Checked in {len(summary.results)} upload(s): {summary.count(Outcome.MATCHED)} with our documents, "
+    unpacked = summary.count(Outcome.UNPACKED)  # a mail or archive: its files are counted as the uploads they are
+    mails = f" (from {unpacked} mail(s) or archive(s) unpacked)" if unpacked else ""
+    return (f"Checked in {len(summary.results) - unpacked} upload(s){mails}: "
+            f"{summary.count(Outcome.MATCHED)} with our documents, "
             f"{summary.count(Outcome.UNMATCHED)} unmatched, {summary.count(Outcome.REFUSED)} refused, "
             f"{summary.count(Outcome.DUPLICATE)} already known. Documents: {states or 'none'}.")
 

@@ -32,6 +32,10 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
                f"({len(result.warnings)} warning(s)); round {round_cfg.id} from {round_file}.")
     click.echo("\n".join(completeness_lines(result.signatories)))
     click.echo(settings_line(checkin_settings))
+    if round_cfg.mail.configured:
+        from ..mail import mail_settings_line
+
+        click.echo(mail_settings_line(round_cfg))
 
 
 @cli.command()

@@ -34,25 +34,33 @@ from .base import cli, common_options, progress_bar
               help="Longest time spent reading one upload (default 120).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes reading uploads (default: one per CPU core).")
+@click.option("--mail", "from_mailbox", is_flag=True,
+              help="Read the new messages of the mailbox in round.toml [mail] (IMAP) instead of the inbox; "
+              "answer each sender if [mail] reply = true.")
 def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], inbox: Path | None,
             trust_roots: tuple[Path, ...], accept_id: str | None, reject_id: str | None, reason: str,
             max_mb: float | None, max_pages: int | None, max_megapixels: float | None, max_seconds: float | None,
-            workers: int | None, without_copy: bool, clerk: str | None):
+            workers: int | None, without_copy: bool, clerk: str | None, from_mailbox: bool):
     """Check in returned signed copies: identify, verify, archive, record.
 
-    Reads every file in the inbox (or the PATHS given): scans, photos, TIFFs, digitally signed PDFs.
+    Reads every file in the inbox (or the PATHS given): scans, photos, TIFFs, digitally signed PDFs,
+    and mails and archives (.eml, Outlook .msg, winmail.dat, ZIP), whose files are checked in one by one.
     Each upload moves to out/<round>/received/ (named by its content hash) and gets one line of
     result; each document it holds ends verified, incomplete, rejected or needs review, with a reason.
-    Exit code 1 when anything needs a person (rejected, needs review, unmatched, refused).
+    With --mail, the new messages of the mailbox in [mail] are read instead (nothing there is changed
+    unless [mail] says so). Exit code 1 when anything needs a person (rejected, needs review, unmatched,
+    refused); 6 when the mail server cannot be reached.
 
     Example: engagiert checkin --inbox inbox
+
+    Example: engagiert checkin --mail
 
     Example: engagiert checkin --accept ENG-2024-05-05711000-V1-ABCDEFGH --reason "Unterschrift geprüft"
     """
     from ..checkin.context import load_settings
     from ..checkin.decide import decide
-    from ..checkin.run import check_in
     from ..checkin.session import decision_line, summary_line, uploads_to_check
+    from ..mail import check_in_with_mail
     from ..round import load_round
 
     round_cfg = load_round(round_file)
@@ -64,16 +72,54 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
         return None
     settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots, max_mb=max_mb, max_pages=max_pages,
                              max_megapixels=max_megapixels, max_seconds=max_seconds)
+    if from_mailbox:
+        if paths or inbox:
+            raise InvalidInputError("--mail reads the mailbox of [mail] in round.toml; give no PATHS or --inbox "
+                                    "with it")
+        return _check_in_mailbox(round_cfg, out, settings, quiet, workers)
     uploads = uploads_to_check(list(paths), settings)
     with progress_bar(len(uploads), quiet, "checking in") as bar:
-        def print_result(result) -> None:
-            for line in result.lines():  # through the bar, so a line never lands in the middle of it
-                bar.write(line, file=sys.stdout)
-
-        summary = check_in(uploads, round_cfg, out, settings, progress=bar.update, on_result=print_result,
-                           workers=workers)
+        summary = check_in_with_mail(uploads, round_cfg, out, settings, progress=bar.update,
+                                     on_result=_printer(bar), workers=workers, on_total=_total_setter(bar))
     click.echo(summary_line(summary))
     if summary.needs_attention:
-        click.echo("Some uploads need a person: see the lines above, out/unmatched/, and "
-                   "`engagiert checkin --accept/--reject DOC_ID`.", err=True)
+        click.echo(NEEDS_A_PERSON, err=True)
     return summary
+
+
+NEEDS_A_PERSON = ("Some uploads need a person: see the lines above, out/unmatched/, and "
+                  "`engagiert checkin --accept/--reject DOC_ID`.")
+
+
+def _printer(bar):
+    def print_result(result) -> None:
+        for line in result.lines():  # through the bar, so a line never lands in the middle of it
+            bar.write(line, file=sys.stdout)
+
+    return print_result
+
+
+def _total_setter(bar):
+    def set_total(total: int) -> None:
+        bar.total = total
+        bar.refresh()
+
+    return set_total
+
+
+def _check_in_mailbox(round_cfg, out: Path, settings, quiet: bool, workers: int | None):
+    from ..checkin.session import summary_line
+    from ..errors import MailServerError
+    from ..mail import check_in_mailbox
+
+    with progress_bar(0, quiet, "checking in") as bar:
+        run = check_in_mailbox(round_cfg, out, settings, progress=bar.update, on_result=_printer(bar),
+                               workers=workers, on_total=_total_setter(bar))
+    for line in run.lines():
+        click.echo(line)
+    click.echo(summary_line(run.summary))
+    if run.reply_error:
+        raise MailServerError(run.reply_error)
+    if run.needs_attention:
+        click.echo(NEEDS_A_PERSON, err=True)
+    return run

@@ -142,3 +142,54 @@ class Ledger(LedgerQueries):
         cursor.execute("INSERT OR IGNORE INTO pages (doc_id, page, upload_sha256, source_page, ink, details, "
                        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (doc_id, page, upload_sha256, source_page, ink, json.dumps(details), received_at))
+
+    # --- returns by e-mail (migration 3) ----------------------------------------------------------
+
+    @staticmethod
+    def add_message(cursor: sqlite3.Cursor, *, sha256: str, round_id: str, kind: str, original_name: str,
+                    stored_path: str, size: int, received_at: str, outcome: str, reason: str | None = None,
+                    message_id: str | None = None, sender: str | None = None, sender_name: str | None = None,
+                    reply_to: str | None = None, subject: str | None = None, sent_at: str | None = None,
+                    details: dict | None = None) -> None:
+        cursor.execute("INSERT INTO messages (sha256, round, kind, message_id, sender, sender_name, reply_to, "
+                       "subject, sent_at, original_name, stored_path, size, received_at, outcome, reason, details) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (sha256, round_id, kind, message_id, sender, sender_name, reply_to, subject, sent_at,
+                        original_name, stored_path, size, received_at, str(outcome), reason,
+                        None if details is None else json.dumps(details, ensure_ascii=False, sort_keys=True)))
+
+    @staticmethod
+    def add_message_part(cursor: sqlite3.Cursor, *, message_sha256: str, position: int, name: str,
+                         content_type: str | None, size: int, sha256: str | None, upload_sha256: str | None,
+                         outcome: str, reason: str | None = None) -> None:
+        cursor.execute("INSERT INTO message_parts (message_sha256, position, name, content_type, size, sha256, "
+                       "upload_sha256, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (message_sha256, position, name, content_type, size, sha256, upload_sha256, outcome,
+                        reason))
+
+    @staticmethod
+    def add_mailbox_message(cursor: sqlite3.Cursor, *, mailbox: str, uidvalidity: int, uid: int,
+                            message_sha256: str) -> None:
+        """Where a mailbox holds a message we have: (UIDVALIDITY, UID) seen, so it is not fetched again."""
+        cursor.execute("INSERT OR IGNORE INTO mailbox_messages (mailbox, uidvalidity, uid, message_sha256, seen_at) "
+                       "VALUES (?, ?, ?, ?, ?)", (mailbox, uidvalidity, uid, message_sha256, now_iso()))
+
+    @staticmethod
+    def add_reply(cursor: sqlite3.Cursor, message_sha256: str, *, state: str, recipient: str | None = None,
+                  reason: str | None = None) -> None:
+        """The answer to a message, planned (pending) or not to be sent (why); at most one row per message."""
+        cursor.execute("INSERT OR IGNORE INTO replies (message_sha256, recipient, state, reason, at) "
+                       "VALUES (?, ?, ?, ?, ?)", (message_sha256, recipient, state, reason, now_iso()))
+
+    @staticmethod
+    def claim_reply(cursor: sqlite3.Cursor, message_sha256: str) -> bool:
+        """Take a pending (or failed) answer for sending. A claimed one that never came back as sent or failed
+        (a crash while sending) is never claimed again: a message gets one answer at most."""
+        return cursor.execute("UPDATE replies SET state = 'sending', at = ? WHERE message_sha256 = ? AND "
+                              "state IN ('pending', 'failed')", (now_iso(), message_sha256)).rowcount == 1
+
+    @staticmethod
+    def finish_reply(cursor: sqlite3.Cursor, message_sha256: str, *, state: str, reason: str | None = None,
+                     reply_message_id: str | None = None) -> None:
+        cursor.execute("UPDATE replies SET state = ?, reason = ?, reply_message_id = ?, at = ? "
+                       "WHERE message_sha256 = ?", (state, reason, reply_message_id, now_iso(), message_sha256))

@@ -158,6 +158,60 @@ class LedgerQueries:
             received.setdefault(row["doc_id"], []).append(row["page"])
         return received
 
+    # --- returns by e-mail --------------------------------------------------------------------
+
+    def message(self, sha256: str) -> sqlite3.Row | None:
+        return self.connection.execute("SELECT * FROM messages WHERE sha256 = ?", (sha256,)).fetchone()
+
+    def message_with_id(self, message_id: str) -> sqlite3.Row | None:
+        """The message recorded under this Message-ID (any round, any way it came in)."""
+        return self.connection.execute("SELECT * FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+
+    def all_messages(self) -> list[sqlite3.Row]:
+        """Every mail or archive recorded ([] in a ledger opened read-only before migration 3 made the table)."""
+        try:
+            return self.connection.execute("SELECT * FROM messages ORDER BY received_at, sha256").fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+    def message_parts(self, message_sha256: str) -> list[sqlite3.Row]:
+        return self.connection.execute("SELECT * FROM message_parts WHERE message_sha256 = ? ORDER BY position",
+                                       (message_sha256,)).fetchall()
+
+    def stored_message_paths(self) -> set[str]:
+        return {row[0] for row in self.connection.execute("SELECT stored_path FROM messages")}
+
+    def mailbox_uids(self, mailbox: str, uidvalidity: int) -> set[int]:
+        """The UIDs of a mailbox already taken (or known by Message-ID) under this UIDVALIDITY."""
+        return {row[0] for row in self.connection.execute(
+            "SELECT uid FROM mailbox_messages WHERE mailbox = ? AND uidvalidity = ?", (mailbox, uidvalidity))}
+
+    def reply(self, message_sha256: str) -> sqlite3.Row | None:
+        return self.connection.execute("SELECT * FROM replies WHERE message_sha256 = ?",
+                                       (message_sha256,)).fetchone()
+
+    def replies_due(self, round_id: str) -> list[sqlite3.Row]:
+        """Answers planned but not sent yet (pending), or refused by the server last time (failed)."""
+        return self.connection.execute(
+            "SELECT r.*, m.sender, m.reply_to, m.subject, m.message_id, m.sender_name, m.sent_at, m.received_at "
+            "FROM replies r "
+            "JOIN messages m ON m.sha256 = r.message_sha256 WHERE m.round = ? AND r.state IN ('pending', 'failed') "
+            "ORDER BY m.received_at, m.sha256", (round_id,)).fetchall()
+
+    def upload_outcomes(self, sha256s: list[str]) -> dict[str, sqlite3.Row]:
+        """The upload rows of these hashes (what became of each part of a message)."""
+        found: dict[str, sqlite3.Row] = {}
+        for sha in dict.fromkeys(sha256s):
+            row = self.upload(sha)
+            if row is not None:
+                found[sha] = row
+        return found
+
+    def document_events_of_upload(self, sha256: str) -> list[sqlite3.Row]:
+        """The events an upload caused on documents (check-in verdicts and notes), oldest first."""
+        return self.connection.execute("SELECT * FROM events WHERE file_sha256 = ? AND doc_id IS NOT NULL "
+                                       "ORDER BY id", (sha256,)).fetchall()
+
 
 def details_of(row: sqlite3.Row | None, column: str = "details") -> dict:
     """A JSON column of a row as a dict ({} when empty or absent)."""

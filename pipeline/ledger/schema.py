@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS = {
     1: """
@@ -74,6 +74,58 @@ MIGRATIONS = {
     );
     CREATE INDEX pages_by_document ON pages (doc_id, page);
     CREATE INDEX uploads_by_round ON uploads (round);
+    """,
+    # Returns by e-mail: each mail (or archive) that carried uploads, which of its parts became which upload,
+    # where a mailbox's message was seen, and the one answer to its sender. Self-contained: only this
+    # migration knows these tables.
+    3: """
+    CREATE TABLE messages (
+        sha256        TEXT PRIMARY KEY,  -- of the raw message (or archive) as received; stored under that name
+        round         TEXT NOT NULL,
+        kind          TEXT NOT NULL,     -- eml, msg (Outlook), tnef (winmail.dat), zip
+        message_id    TEXT UNIQUE,       -- Message-ID without <>: the same message is never taken twice
+        sender        TEXT,              -- the From address, lower case (NULL: an archive, or none given)
+        sender_name   TEXT,
+        reply_to      TEXT,
+        subject       TEXT,
+        sent_at       TEXT,              -- its Date header (ISO)
+        original_name TEXT NOT NULL,     -- its name in the inbox, or mailbox and UID (for the clerk; never a path)
+        stored_path   TEXT NOT NULL,     -- relative to the output folder
+        size          INTEGER NOT NULL,
+        received_at   TEXT NOT NULL,
+        outcome       TEXT NOT NULL,     -- unpacked (its attachments were checked in), refused
+        reason        TEXT,
+        details       TEXT               -- JSON: auto-reply headers, MIME defects, parts left out
+    );
+    CREATE TABLE message_parts (
+        message_sha256 TEXT NOT NULL REFERENCES messages(sha256),
+        position       INTEGER NOT NULL, -- 1-based, in the order found (nested mails and archives included)
+        name           TEXT NOT NULL,    -- as the mail named it (for the clerk; never a path)
+        content_type   TEXT,
+        size           INTEGER NOT NULL,
+        sha256         TEXT,             -- of the part's bytes
+        upload_sha256  TEXT REFERENCES uploads(sha256),  -- the upload it became; NULL: not checked in
+        outcome        TEXT NOT NULL,    -- checked_in, skipped (a logo, a signature), refused
+        reason         TEXT,
+        PRIMARY KEY (message_sha256, position)
+    );
+    CREATE TABLE mailbox_messages (
+        mailbox        TEXT NOT NULL,    -- user@host/folder
+        uidvalidity    INTEGER NOT NULL,
+        uid            INTEGER NOT NULL,
+        message_sha256 TEXT NOT NULL REFERENCES messages(sha256),
+        seen_at        TEXT NOT NULL,
+        PRIMARY KEY (mailbox, uidvalidity, uid)
+    );
+    CREATE TABLE replies (
+        message_sha256   TEXT PRIMARY KEY REFERENCES messages(sha256),  -- one answer per message, ever
+        recipient        TEXT,
+        state            TEXT NOT NULL,  -- sending (claimed; never sent twice), sent, failed (retried), not_sent
+        reason           TEXT,
+        reply_message_id TEXT,
+        at               TEXT NOT NULL
+    );
+    CREATE INDEX message_parts_by_upload ON message_parts (upload_sha256);
     """,
 }
 

@@ -1,8 +1,8 @@
 """`engagiert check`: do the ledger and the files agree? Read-only; every difference is listed.
 
 - SQLite's own ``integrity_check`` and ``foreign_key_check``;
-- every file the ledger names (rendered documents, stored uploads, signed copies, unmatched pages, set-aside
-  duplicates) exists, with its recorded SHA-256 where one is recorded;
+- every file the ledger names (rendered documents, stored uploads, mails and archives, signed copies,
+  unmatched pages, set-aside duplicates) exists, with its recorded SHA-256 where one is recorded;
 - every file under ``received/``, ``signed/`` and ``unmatched/`` is named by the ledger (a returned copy the
   ledger does not know is exactly what must never happen);
 - the event log replays to the states the ledger reports: each document's state is its newest event that
@@ -68,6 +68,8 @@ def named_files(ledger: Ledger) -> dict[str, str | None]:
         for page in json.loads(upload["details"] or "{}").get("unmatched", []):
             if page.get("file"):
                 named[page["file"]] = None
+    for message in ledger.all_messages():  # mails and archives the uploads came in, kept as received
+        named[message["stored_path"]] = message["sha256"]
     for event in ledger.events():
         details = json.loads(event["details"] or "{}")
         for key in ("signed_file", "stored"):

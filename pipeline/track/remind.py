@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -31,11 +30,11 @@ from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
 from ..ledger import Ledger
 from ..round import RoundConfig
+from ..smtp import open_smtp
 from ..states import REMINDABLE, EventKind, State
 from ..templating import TEMPLATES_DIR, environment
 from .status import DocumentStatus, collect_status, german_date
 
-SMTP_TIMEOUT_SECONDS = 30
 SMTP_USER_ENV, SMTP_PASSWORD_ENV = "ENGAGIERT_SMTP_USER", "ENGAGIERT_SMTP_PASSWORD"
 HEADER_POLICY = policy.SMTP.clone(max_line_length=200)
 
@@ -237,20 +236,9 @@ def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, res
 def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, int],
                result: ReminderResult) -> None:
     host, port = server
-    try:
-        connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailServerError(f"cannot reach the mail server {host}:{port} ({exc}); nothing was sent") from exc
+    connection = open_smtp(host, port, user=os.environ.get(SMTP_USER_ENV, ""),
+                           password=os.environ.get(SMTP_PASSWORD_ENV, ""))
     with connection, Ledger.open(out) as ledger:
-        try:
-            connection.ehlo()
-            if connection.has_extn("starttls"):  # encrypt when the server offers it
-                connection.starttls(context=ssl.create_default_context())
-                connection.ehlo()
-            if os.environ.get(SMTP_USER_ENV):
-                connection.login(os.environ[SMTP_USER_ENV], os.environ.get(SMTP_PASSWORD_ENV, ""))
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailServerError(f"mail server {host}:{port} refused the session ({exc}); nothing was sent") from exc
         for document, message in messages:
             try:
                 connection.send_message(message)
