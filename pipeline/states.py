@@ -64,6 +64,7 @@ class EventKind(StrEnum):
     SUPERSEDED = "superseded"
     SENT = "sent"
     REMINDER = "reminder"
+    REMINDER_PREPARED = "reminder_prepared"   # an .eml draft written, not yet recorded as sent
     UPLOAD = "upload"
     UPLOAD_REPEAT = "upload_repeat"
     CHECKIN = "checkin"

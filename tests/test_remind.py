@@ -51,10 +51,10 @@ def remind(runner, base: Path, *args: str):
     return runner.invoke(cli, ["remind", "--out", str(base / "out"), "--round", str(base / "round.toml"), *args])
 
 
-def reminder_events(out: Path) -> list[dict]:
+def reminder_events(out: Path, kind: str = "reminder") -> list[dict]:
     with Ledger.open(out) as ledger:
         return [{**dict(row), "details": json.loads(row["details"])} for row in ledger.events(ROUND_ID)
-                if row["kind"] == "reminder"]
+                if row["kind"] == kind]
 
 
 def parse(data: bytes) -> email.message.EmailMessage:
@@ -75,7 +75,8 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
     out = overdue_round / "out"
     result = remind(runner, overdue_round)
     assert result.exit_code == 1, result.output  # one municipality has no e-mail address
-    assert "Reminded 3 municipality(ies)" in result.output
+    assert "Prepared reminders to 3 municipality(ies)" in result.output
+    assert "send them, then run `engagiert remind --record-sent`" in result.output
     assert f"{NO_MAIL}  Gemeinde Ohnepost: kein E-Mail-Kontakt" in result.output
     assert f"{AACHEN}     StädteRegion Aachen: needs review" in result.output
 
@@ -87,6 +88,7 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
         assert message["From"].addresses[0].addr_spec == SENDER
         assert message["To"].addresses[0].addr_spec == "post@example.org"
         assert message["X-Engagiert-Document"].startswith(f"ENG-2024-05-{ags}-V1-")
+        assert message["X-Unsent"] == "1"  # Outlook opens it as a draft to send, not as a received mail
         attachments = list(message.iter_attachments())
         assert len(attachments) == 1 and attachments[0].get_content_type() == "application/pdf"
         assert attachments[0].get_content() == pdf_of(out, ags)  # the document itself, byte for byte
@@ -111,7 +113,15 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
     assert "Ein unterschriebenes Exemplar ist bei uns bisher nicht eingegangen." in " ".join(shs.split())
     assert max(len(line) for line in shs.splitlines()) <= 80
 
+    assert reminder_events(out) == []  # nothing went out yet: drafts are not reminders
+    status = json.loads(runner.invoke(cli, ["status", "--format", "json", "--out", str(out), "--round",
+                                            str(overdue_round / "round.toml")]).output)
+    assert not any(d["last_reminder"] for d in status["documents"])
+    recorded = remind(runner, overdue_round, "--record-sent", "--date", "14.06.2024")
+    assert recorded.exit_code == 0 and "Recorded 3 reminder(s) as sent on 14.06.2024" in recorded.output
+    assert "No reminder drafts are waiting" in remind(runner, overdue_round, "--record-sent").output  # once only
     events = reminder_events(out)
+    assert len(reminder_events(out, "reminder_prepared")) == 3
     assert {event["ags"]: event["details"]["file"] for event in events} == \
         {ags: f"{ROUND_ID}/reminders/{name}" for ags, name in zip((ALFTER, BORKEN, SHS), (f.name for f in files),
                                                                    strict=True)}
@@ -129,6 +139,10 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
 def test_nobody_is_reminded_twice_within_the_interval(runner, overdue_round, monkeypatch):
     out = overdue_round / "out"
     assert remind(runner, overdue_round).exit_code == 1
+    waiting = remind(runner, overdue_round)  # drafts not yet recorded as sent: no second draft meanwhile
+    assert "Reminded 0 municipality(ies)" in waiting.output
+    assert f"{BORKEN}     Kreis Borken: a draft of 14.06.2024 is waiting" in waiting.output
+    assert remind(runner, overdue_round, "--record-sent").exit_code == 0
     again = remind(runner, overdue_round)
     assert "Reminded 0 municipality(ies)" in again.output
     assert f"{BORKEN}     Kreis Borken: reminded on 14.06.2024 (within 7 days)" in again.output
@@ -137,10 +151,11 @@ def test_nobody_is_reminded_twice_within_the_interval(runner, overdue_round, mon
     monkeypatch.setenv("ENGAGIERT_NOW", "2024-06-20T09:00:00+00:00")  # six days later: still too soon
     assert "Reminded 0" in remind(runner, overdue_round).output
     monkeypatch.setenv("ENGAGIERT_NOW", "2024-06-21T09:00:00+00:00")  # seven days later: due again
-    assert "Reminded 3" in remind(runner, overdue_round).output
+    assert "Prepared reminders to 3" in remind(runner, overdue_round).output
+    assert remind(runner, overdue_round, "--record-sent").exit_code == 0
     assert len(reminder_events(out)) == 6
     assert "Reminded 0" in remind(runner, overdue_round, "--min-interval", "0", "--after", "40").output
-    assert "Reminded 3" in remind(runner, overdue_round, "--min-interval", "0").output
+    assert "Prepared reminders to 3" in remind(runner, overdue_round, "--min-interval", "0").output
     names = sorted(path.name for path in (out / ROUND_ID / "reminders").iterdir())
     assert f"{SHS}_Schloss-Holte-Stukenbrock_2024-06-21_2.eml" in names and len(names) == 9
 

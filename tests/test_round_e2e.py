@@ -57,6 +57,8 @@ def test_a_whole_round(fresh_round, runner):
     assert "Unterschriftsfeld auf Seite 2 ist leer" in body          # the reason, in German
     attachment = next(refused.iter_attachments())
     assert attachment.get_content() == (base / "out" / unsigned.path).read_bytes()
+    # The clerk sends the drafts from the mail program and records that they went out:
+    invoke(runner, base, "remind", "--record-sent", now="2024-06-20T11:00")
     # Nobody twice within the minimum interval:
     again = invoke(runner, base, "remind", now="2024-06-22T09:00", codes=(0, 1))
     assert len(list((base / "out" / ROUND / "reminders").glob("*.eml"))) == len(emls), again.output

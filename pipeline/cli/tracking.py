@@ -8,7 +8,7 @@ import click
 
 from ..errors import InvalidInputError, LedgerError
 from ..states import STATES as STATE_NAMES
-from .base import cli, common_options
+from .base import DATE, cli, common_options
 
 
 @cli.command()
@@ -75,20 +75,31 @@ def report(out: Path, round_file: Path, quiet: bool, geojson: Path | None):
 @click.option("--smtp", metavar="HOST:PORT", help="Send through this mail server instead of writing .eml files "
               "(STARTTLS when offered; login from $ENGAGIERT_SMTP_USER / $ENGAGIERT_SMTP_PASSWORD).")
 @click.option("--dry-run", is_flag=True, help="List who would be reminded; write and send nothing.")
+@click.option("--record-sent", is_flag=True, help="The drafts written earlier went out from the mail program: "
+              "record them as reminders (they count from then on).")
+@click.option("--date", "sent_on", type=DATE, default=None, help="With --record-sent: the day they were sent "
+              "(17.05.2024 or 2024-05-17; default today).")
 def remind(out: Path, round_file: Path, quiet: bool, after_days: int | None, min_interval_days: int,
-           smtp: str | None, dry_run: bool):
+           smtp: str | None, dry_run: bool, record_sent: bool, sent_on):
     """Remind municipalities whose signed copy is overdue: one German e-mail each, the PDF attached.
 
-    Writes out/<round>/reminders/<ags>_<name>_<date>.eml (or sends with --smtp) and records each
-    reminder in the ledger. A rejected copy gets a text saying why and what to do; documents waiting
-    for review are not reminded. Exit code 1 if a municipality has no e-mail address (listed); 6 if the
+    Writes drafts out/<round>/reminders/<ags>_<name>_<date>.eml that the mail program opens as drafts
+    (or sends them with --smtp). A draft counts as a reminder once sent: after sending them, run
+    remind --record-sent. A rejected copy gets a text saying why and what to do; documents waiting for
+    review are not reminded. Exit code 1 if a municipality has no e-mail address (listed); 6 if the
     mail server cannot be reached or breaks off.
 
     Example: engagiert remind --dry-run
+
+    Example: engagiert remind --record-sent --date 21.06.2024
     """
     from ..round import load_round
-    from ..track.remind import format_result, send_reminders
+    from ..track.remind import format_result, record_sent_drafts, send_reminders
 
+    if record_sent:
+        recorded = record_sent_drafts(out, load_round(round_file), sent_on)
+        click.echo(recorded.line())
+        return recorded
     result = send_reminders(out, load_round(round_file), after_days=after_days, min_interval_days=min_interval_days,
                             smtp=smtp, dry_run=dry_run)
     click.echo(format_result(result))

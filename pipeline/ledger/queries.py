@@ -121,6 +121,14 @@ class LedgerQueries:
             "SELECT DISTINCT ags FROM events WHERE round = ? AND kind = ? AND at >= ?",
             (round_id, str(EventKind.CHECKIN), since))}
 
+    def pending_drafts(self, round_id: str) -> list[sqlite3.Row]:
+        """Reminder drafts (.eml) written but not yet recorded as sent: no reminder event names their file."""
+        return self.connection.execute(
+            "SELECT * FROM events e WHERE e.round = ? AND e.kind = ? AND NOT EXISTS (SELECT 1 FROM events r "
+            "WHERE r.round = e.round AND r.kind = ? AND json_extract(r.details, '$.file') = "
+            "json_extract(e.details, '$.file')) ORDER BY e.id",
+            (round_id, str(EventKind.REMINDER_PREPARED), str(EventKind.REMINDER))).fetchall()
+
     def events(self, round_id: str | None = None, ags: str | None = None) -> list[sqlite3.Row]:
         clauses, params = [], []
         if round_id:

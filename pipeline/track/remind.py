@@ -17,6 +17,7 @@ one that did not). A server that cannot be reached or breaks off is a ``MailServ
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import smtplib
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class ReminderPlan:
     no_email: list[DocumentStatus] = field(default_factory=list)
     recently_reminded: list[DocumentStatus] = field(default_factory=list)
     in_review: list[DocumentStatus] = field(default_factory=list)
+    draft_waiting: list[tuple[DocumentStatus, str]] = field(default_factory=list)  # (document, draft's date)
 
 
 @dataclass
@@ -70,13 +72,17 @@ class ReminderResult:
 
 
 def plan_reminders(documents: list[DocumentStatus], today: dt.date, after_days: int,
-                   min_interval_days: int) -> ReminderPlan:
+                   min_interval_days: int, drafts: dict[str, str] | None = None) -> ReminderPlan:
+    """`drafts`: AGS → date of a draft written but not yet recorded as sent (no second draft meanwhile)."""
     plan = ReminderPlan()
+    drafts = drafts or {}
     for document in documents:
         days = document.days_since_sent(today)
         if days is None or days <= after_days or document.state not in (*REMINDABLE, State.NEEDS_REVIEW):
             continue
-        if document.state == State.NEEDS_REVIEW:
+        if document.ags in drafts:
+            plan.draft_waiting.append((document, drafts[document.ags]))
+        elif document.state == State.NEEDS_REVIEW:
             plan.in_review.append(document)
         elif not document.email:
             plan.no_email.append(document)
@@ -173,9 +179,41 @@ def parse_smtp(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _record(cursor, round_cfg: RoundConfig, document: DocumentStatus, details: dict) -> None:
-    Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.REMINDER, ags=document.ags, doc_id=document.doc_id,
+def _record(cursor, round_cfg: RoundConfig, document: DocumentStatus, details: dict,
+            kind: EventKind = EventKind.REMINDER) -> None:
+    Ledger.add_event(cursor, round_id=round_cfg.id, kind=kind, ags=document.ags, doc_id=document.doc_id,
                      details={**details, "to": document.email, "state": document.state})
+
+
+@dataclass
+class RecordedDrafts:
+    date: dt.date
+    recorded: list[tuple[str, str]]  # (AGS, file)
+
+    def line(self) -> str:
+        if not self.recorded:
+            return "No reminder drafts are waiting to be recorded as sent."
+        files = ", ".join(Path(file).name for _, file in self.recorded)
+        return f"Recorded {len(self.recorded)} reminder(s) as sent on {self.date:%d.%m.%Y}: {files}"
+
+
+def record_sent_drafts(out: Path, round_cfg: RoundConfig, date: dt.date | None = None) -> RecordedDrafts:
+    """The clerk sent the drafts from the mail program: each waiting draft becomes a reminder (one
+    transaction), dated `date` (default today), so the interval and the status count it from then."""
+    from ..ledger import now_iso
+
+    when = date or dt.date.fromisoformat(now_iso()[:10])
+    recorded = []
+    with Ledger.open(out) as ledger:
+        drafts = ledger.pending_drafts(round_cfg.id)
+        with ledger.transaction() as cursor:
+            for draft in drafts:
+                details = json.loads(draft["details"] or "{}")
+                Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.REMINDER, ags=draft["ags"],
+                                 doc_id=draft["doc_id"], at=f"{when.isoformat()}T12:00:00+00:00",
+                                 details={**details, "recorded_sent": True})
+                recorded.append((draft["ags"], details.get("file", "")))
+    return RecordedDrafts(when, recorded)
 
 
 def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None = None,
@@ -185,7 +223,9 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
         raise InvalidInputError("--after and --min-interval must be 0 or more days")
     server = parse_smtp(smtp) if smtp else None
     status = collect_status(out, round_cfg.id)
-    plan = plan_reminders(status.documents, status.today, after_days, min_interval_days)
+    with Ledger.open(out) as ledger:
+        drafts = {row["ags"]: row["at"][:10] for row in ledger.pending_drafts(round_cfg.id)}
+    plan = plan_reminders(status.documents, status.today, after_days, min_interval_days, drafts)
     result = ReminderResult(round_cfg.id, status.today, plan, dry_run=dry_run, after_days=after_days,
                             min_interval_days=min_interval_days)
     if dry_run or not plan.due:
@@ -218,9 +258,13 @@ def latest_outcomes(out: Path, doc_ids: list[str]) -> dict[str, dict]:
 
 
 def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, result: ReminderResult) -> None:
+    """Drafts for the office's mail program: `X-Unsent: 1` makes Outlook open each as a draft to send, not as
+    a received mail. They are recorded as prepared; they count as reminders once recorded as sent
+    (`record_sent_drafts`), because nothing has gone out yet."""
     written = []
     try:
         for document, message in messages:
+            message["X-Unsent"] = "1"
             path = eml_path(out, round_cfg, document, today)
             write_bytes_atomic(path, message.as_bytes())
             written.append((document, path))
@@ -229,7 +273,8 @@ def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, res
             with Ledger.open(out) as ledger, ledger.transaction() as cursor:
                 for document, path in written:
                     _record(cursor, round_cfg, document, {"channel": "eml",
-                                                          "file": path.relative_to(out).as_posix()})
+                                                          "file": path.relative_to(out).as_posix()},
+                            kind=EventKind.REMINDER_PREPARED)
     result.delivered.extend((document, str(path)) for document, path in written)
 
 
@@ -260,7 +305,8 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
 
 def format_result(result: ReminderResult) -> str:
     plan, after_days, min_interval_days = result.plan, result.after_days, result.min_interval_days
-    verb = "Would remind" if result.dry_run else "Reminded"
+    eml = bool(result.delivered) and result.delivered[0][1].endswith(".eml")
+    verb = "Would remind" if result.dry_run else "Prepared reminders to" if eml else "Reminded"
     lines = [f"{verb} {len(plan.due) if result.dry_run else len(result.delivered)} municipality(ies) of round "
              f"{result.round_id} (sent more than {after_days} days ago, not verified; "
              f"none reminded within {min_interval_days} days):"]
@@ -277,11 +323,14 @@ def format_result(result: ReminderResult) -> str:
                 for d in plan.recently_reminded]
     skipped += [(d, f"needs review ({d.reason or 'no reason given'}): the office decides first")
                 for d in plan.in_review]
+    skipped += [(d, f"a draft of {german_date(day)} is waiting: send it, then `engagiert remind --record-sent`")
+                for d, day in plan.draft_waiting]
     if skipped:
         lines += ["Not reminded:"] + [f"  {d.ags:<8}  {d.bezeichnung}: {why}" for d, why in skipped]
     if result.delivered:
         first = result.delivered[0][1]
-        lines.append(f"Wrote {len(result.delivered)} .eml file(s) to {Path(first).parent}/ and recorded them in the "
-                     "ledger; open them in the office's mail program to send." if first.endswith(".eml") else
+        lines.append(f"Wrote {len(result.delivered)} draft(s) to {Path(first).parent}/ (the mail program opens them as "
+                     "drafts); send them, then run `engagiert remind --record-sent` so that they count as "
+                     "reminders." if first.endswith(".eml") else
                      f"Sent {len(result.delivered)} message(s) and recorded them in the ledger.")
     return "\n".join(lines)
