@@ -466,3 +466,10 @@ def test_a_trusted_signature_of_the_wrong_person_goes_to_review(fresh_round, run
     (inbox(fresh_round) / "bielefeld-2.pdf").write_bytes(again)
     run(runner, fresh_round, "--trust-root", str(pki["ca"]))
     assert states(fresh_round)[record.doc_id][0] == "verified"
+
+
+def test_the_summary_names_the_unmatched_folder_under_the_given_out(fresh_round, runner):
+    (inbox(fresh_round) / "fremd.jpg").write_bytes(b"\xff\xd8\xff not really a photo")
+    result = run(runner, fresh_round)
+    assert result.exit_code == 1
+    assert f"see the lines above, {fresh_round / 'out' / 'unmatched'}/, and" in result.output

@@ -61,6 +61,7 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     from ..checkin.decide import decide
     from ..checkin.session import decision_line, summary_line, uploads_to_check
     from ..mail import check_in_with_mail
+    from ..paths import unmatched_dir
     from ..round import load_round
 
     round_cfg = load_round(round_file)
@@ -83,11 +84,11 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
                                      on_result=_printer(bar), workers=workers, on_total=_total_setter(bar))
     click.echo(summary_line(summary))
     if summary.needs_attention:
-        click.echo(NEEDS_A_PERSON, err=True)
+        click.echo(NEEDS_A_PERSON.format(unmatched=unmatched_dir(out)), err=True)
     return summary
 
 
-NEEDS_A_PERSON = ("Some uploads need a person: see the lines above, out/unmatched/, and "
+NEEDS_A_PERSON = ("Some uploads need a person: see the lines above, {unmatched}/, and "
                   "`engagiert checkin --accept/--reject DOC_ID`.")
 
 
