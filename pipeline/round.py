@@ -1,5 +1,5 @@
 """The round's settings from round.toml, read whole and validated once: [round], [cosignatory], [sender],
-[letter] and [checkin].
+[letter], [checkin] and [portal].
 
 An unknown section or key is refused (exit code 2), as a misspelt one would otherwise be ignored without a
 word: `max_mb` typed as `maxmb` would leave uploads unlimited by the clerk's choice, `office_line2` typed
@@ -84,6 +84,28 @@ class CheckinConfig:
 
 
 @dataclass(frozen=True)
+class PortalConfig:
+    """[portal]: the web app (`engagiert serve`) and the municipalities' private links (`engagiert links`).
+
+    `public_url` is the address people reach the server at (behind the TLS proxy), the base of every link;
+    without it no links are issued and letters print [sender] upload_url as before."""
+
+    public_url: str = ""
+    link_valid_until: dt.date | None = None  # links stop working after this day; default: no end
+    trusted_proxies: int = 0        # reverse proxies in front whose X-Forwarded-For/-Proto are believed
+    session_hours: float = 8.0      # a clerk's login lasts this long (a working day)
+    max_request_mb: float = 60.0    # one upload request (all its files); larger: 413
+    link_requests_per_minute: int = 30   # per private link (its page and its uploads)
+    address_requests_per_minute: int = 120  # per client address, whatever it asks for
+    login_attempts_per_hour: int = 20    # failed and successful logins per client address
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over TLS when the public address is https (the proxy terminates TLS)."""
+        return self.public_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class RoundConfig:
     id: str
     title: str
@@ -97,6 +119,7 @@ class RoundConfig:
     digest: str  # sha256 of the file: part of every document's fingerprint
     letter: Letter = Letter()
     checkin: CheckinConfig = CheckinConfig()
+    portal: PortalConfig = PortalConfig()
 
     def round_dir(self, out: Path) -> Path:
         return Path(out) / self.id
@@ -165,6 +188,7 @@ def load_round(path: Path) -> RoundConfig:
         digest=hashlib.sha256(raw + (facsimile.read_bytes() if facsimile else b"")).hexdigest(),
         letter=letter,
         checkin=_load_checkin(data.get("checkin", {}), path),
+        portal=_load_portal(data.get("portal", {}), path),
     )
 
 
@@ -188,6 +212,7 @@ KNOWN_KEYS = {
     "sender": tuple(Sender.__dataclass_fields__),
     "letter": tuple(Letter.__dataclass_fields__),
     "checkin": tuple(CheckinConfig.__dataclass_fields__),
+    "portal": tuple(PortalConfig.__dataclass_fields__),
 }
 
 
@@ -238,3 +263,28 @@ def _load_checkin(table: dict, path: Path) -> CheckinConfig:
             raise InvalidInputError(f"{path}: [checkin] {key} must be a positive number, not {value!r}")
         limits[key] = value
     return CheckinConfig(inbox=base / inbox, trust_roots=tuple(base / root for root in roots), **limits)
+
+
+def _load_portal(table: dict, path: Path) -> PortalConfig:
+    values: dict = {}
+    url = table.get("public_url", "")
+    if not isinstance(url, str) or (url.strip() and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url.strip())):
+        raise InvalidInputError(f"{path}: [portal] public_url must be an http(s) address like "
+                                f"\"https://engagiert.nrw.example\", not {url!r}")
+    values["public_url"] = url.strip().rstrip("/")
+    until = table.get("link_valid_until")
+    if until is not None and (not isinstance(until, dt.date) or isinstance(until, dt.datetime)):
+        raise InvalidInputError(f"{path}: [portal] link_valid_until must be a date like 2024-12-31")
+    values["link_valid_until"] = until
+    for key, kind, low in (("trusted_proxies", int, 0), ("session_hours", float, 0.01),
+                           ("max_request_mb", float, 0.001), ("link_requests_per_minute", int, 1),
+                           ("address_requests_per_minute", int, 1), ("login_attempts_per_hour", int, 1)):
+        if key not in table:
+            continue
+        value = table[key]
+        wrong_type = kind is int and not isinstance(value, int)
+        if isinstance(value, bool) or not isinstance(value, int | float) or wrong_type or value < low:
+            raise InvalidInputError(f"{path}: [portal] {key} must be a {'whole ' if kind is int else ''}number of at "
+                                    f"least {low}, not {value!r}")
+        values[key] = kind(value)
+    return PortalConfig(**values)

@@ -70,6 +70,9 @@ class EventKind(StrEnum):
     OUTDATED_COPY = "outdated_copy"
     DUPLICATE = "duplicate"
     DECISION = "decision"
+    WEB_UPLOAD = "web_upload"        # bytes sent through a municipality's link, or by a clerk on its behalf
+    LINK_ISSUED = "link_issued"
+    LINK_REVOKED = "link_revoked"
 
 
 class Reason(StrEnum):
@@ -90,3 +93,4 @@ class Reason(StrEnum):
     DIGITAL_PARTIAL = "digital_partial"
     DIGITAL_MODIFIED = "digital_modified"
     DIGITAL_UNTRUSTED = "digital_untrusted"
+    OTHER_MUNICIPALITY = "other_municipality"  # sent through another municipality's link: a person looks

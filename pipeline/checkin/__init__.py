@@ -11,5 +11,19 @@
 - ``judge``: recording an analysed upload and each document's new state.
 - ``results``: what a check-in reports, per upload and per document.
 - ``decide``: a clerk's decision by hand.
+- ``attribution``: a document sent through another municipality's link is held for review.
+- ``crops``: a received page as an image, and its signature box aligned on ours (for the person who checks).
 - ``session``: what a front end needs around the stage: the uploads to read, the lines that report a run.
+
+Other stages (the web app) use only what this file exports.
 """
+
+from .attribution import hold_foreign_documents
+from .context import Settings, load_settings
+from .crops import SignatureCrop, page_png, signature_crop
+from .decide import decide
+from .results import CheckinSummary, DocumentOutcome, UploadResult
+from .run import check_in
+
+__all__ = ["CheckinSummary", "DocumentOutcome", "Settings", "SignatureCrop", "UploadResult", "check_in", "decide",
+           "hold_foreign_documents", "load_settings", "page_png", "signature_crop"]
