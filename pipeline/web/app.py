@@ -85,7 +85,7 @@ def create_app(out: Path, round_cfg: RoundConfig, settings: Settings | None = No
     out = Path(out)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config.update(MAX_CONTENT_LENGTH=int(round_cfg.portal.max_request_mb * 1024 * 1024),
-                      MAX_FORM_MEMORY_SIZE=64 * 1024, SEND_FILE_MAX_AGE_DEFAULT=3600)
+                      SEND_FILE_MAX_AGE_DEFAULT=3600)
     settings = settings or load_settings(round_cfg)
     app.extensions["engagiert"] = WebState(out, round_cfg, settings, CheckinGate(checkin_slots or default_workers()))
     incoming_dir(out, round_cfg.id).mkdir(parents=True, exist_ok=True)

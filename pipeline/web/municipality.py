@@ -122,7 +122,7 @@ def receipt(token: str, sha256: str):
         abort(404)
     from .receipt import receipt_pdf
 
-    answer = next(item for item in earlier_uploads(ags) if item.sha256 == sha256.lower())
+    answer = next(item for item in reversed(earlier_uploads(ags)) if item.sha256 == sha256.lower())  # the first
     record, _event = current_document(ags)
     data = receipt_pdf(state().round_cfg, record.signatory.get("bezeichnung", ags), ags, answer)
     return Response(data, mimetype="application/pdf", headers={
