@@ -64,25 +64,31 @@ def documents(base: Path) -> dict:
         return ledger.latest_documents(ROUND_ID)
 
 
+# Which municipality (by position in AGS order) each kind of returned copy is made for: tests that use
+# different kinds can share one server without touching each other's municipality.
+PHOTOS, SIGNED_JS_OFF, UNSIGNED, DOUBTFUL = 0, 1, 2, 3
+
+
 @pytest.fixture(scope="session")
 def scan_files(rendered_round: Path, tmp_path_factory) -> dict[str, Path]:
-    """Returned copies of the session's round, made once: signed and unsigned scans, two phone photos."""
+    """Returned copies of the session's round, made once: a signed scan of every document; an unsigned scan,
+    two phone photos (one per page) and a doubtful scan (a faint mark) of the municipalities named above."""
     folder = tmp_path_factory.mktemp("web-scans")
-    records = documents(rendered_round)
     made = {}
-    for index, (ags, record) in enumerate(sorted(records.items())):
+    for index, (ags, record) in enumerate(sorted(documents(rendered_round).items())):
         pdf = rendered_round / "out" / record.path
         signed = scans.signed_scan(pdf, record.geometry, dpi=150, seed=index + 1, angle=1.0)
         made[f"signed-{ags}"] = scans.to_pdf(signed, folder / f"scan-{ags}.pdf", dpi=150)
-        if index == 0:
+        if index == UNSIGNED:
             made["unsigned"] = scans.to_pdf(scans.signed_scan(pdf, record.geometry, dpi=150, signed=False),
                                             folder / "unsigned.pdf", dpi=150)
+        if index == PHOTOS:
             pages = scans.signed_scan(pdf, record.geometry, dpi=150, seed=7)
             made["photo-1"] = scans.to_jpeg(scans.photograph(pages[0], seed=3, perspective=0.02),
                                             folder / "IMG_0001.jpg")
             made["photo-2"] = scans.to_jpeg(scans.photograph(pages[1], seed=4, perspective=0.02),
                                             folder / "IMG_0002.jpg")
-            # A faint mark in the box: check-in cannot tell, so a person looks (needs review).
+        if index == DOUBTFUL:  # a faint short mark in the box: check-in cannot tell, so a person looks
             faint = scans.signed_scan(pdf, record.geometry, dpi=150, signed=False)
             box = record.geometry["signature_box"]
             faint[box["page"] - 1] = scans.sign(faint[box["page"] - 1], box["box"], 150, seed=5, size=0.12,
