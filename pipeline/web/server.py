@@ -32,6 +32,8 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
     public = round_cfg.portal.public_url or f"http://{host}:{port}"
     announce(f"Serving round {round_cfg.id} from {out} on http://{host}:{port}/ (public address {public}; "
              f"clerks: {public}/admin/). Ctrl-C stops.")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="engagiert",
-                   max_request_body_size=int(round_cfg.portal.max_request_mb * 1024 * 1024) + 1024 * 1024,
+    # The app answers an oversized request with its own (German) 413 page; waitress's cap, twice as high,
+    # only stops a body that would not even fit its buffer.
+    limit = int(round_cfg.portal.max_request_mb * 1024 * 1024)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="engagiert", max_request_body_size=2 * limit,
                    clear_untrusted_proxy_headers=True, channel_timeout=120)
