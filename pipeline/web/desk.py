@@ -18,7 +18,7 @@ from ..links import current_links, issue_links, revoke_link
 from ..states import STATE_LABELS_DE, STATES, State
 from ..track import RoundStatus, build_context, collect_status, filter_documents, geojson_path, municipality_history
 from .accounts import end_session, find_session, start_session, verify_login
-from .app import ledger, render, state, too_many
+from .context import ledger, render, state, too_many
 from .security import client_address, same_token
 
 blueprint = Blueprint("desk", __name__, url_prefix="/admin")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, request, send_file
 from ..links import resolve_token, token_hash
 from ..states import STATE_LABELS_DE, State
 from . import answers
-from .app import ledger, render, state, too_many, wants_json
+from .context import ledger, render, state, too_many, wants_json
 from .security import client_address
 from .uploads import check_in_received, receive
 

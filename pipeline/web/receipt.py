@@ -23,7 +23,7 @@ def local_time(iso: str) -> str:
 
 def receipt_pdf(round_cfg: RoundConfig, bezeichnung: str, ags: str, answer: FileAnswer) -> bytes:
     from ..templating import environment
-    from .app import WEB_TEMPLATES
+    from .context import WEB_TEMPLATES
 
     html = environment(WEB_TEMPLATES, trim_blocks=True).get_template("receipt.html.j2").render(
         title=round_cfg.title, sender=round_cfg.sender, bezeichnung=bezeichnung, ags=ags, answer=answer,

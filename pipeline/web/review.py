@@ -17,7 +17,7 @@ from ..checkin import decide, signature_crop
 from ..errors import EngagiertError
 from ..fileio import write_bytes_atomic
 from ..states import EventKind, State
-from .app import ledger, state
+from .context import ledger, state
 from .desk import REJECTION_REASONS, guard, page, round_status, safe_next
 
 blueprint = Blueprint("review", __name__, url_prefix="/admin")

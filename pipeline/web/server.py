@@ -20,7 +20,8 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
     import waitress
 
     from ..checkin import load_settings
-    from .app import create_app, state
+    from .app import create_app
+    from .context import state
     from .uploads import recover
 
     settings = load_settings(round_cfg)
