@@ -75,24 +75,28 @@ def links(out: Path, round_file: Path, quiet: bool, fmt: str, output: Path | Non
             click.echo(f"Wrote the links to {output}", err=True)
 
 
-@cli.group()
-def user():
-    """Clerks' accounts for the web app's desk (/admin/)."""
+@cli.command()
+@common_options
+@click.argument("action", type=click.Choice(["add", "list"]))
+@click.argument("name", required=False)
+def user(out: Path, round_file: Path, quiet: bool, action: str, name: str | None):
+    """Clerks' accounts for the web app's desk (/admin/): `user add NAME`, `user list`.
 
-
-@user.command("add")
-@click.argument("name")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder (the ledger keeps the accounts).")
-def user_add(name: str, out: Path):
-    """Add a clerk, or set a new password for one (which ends their open sessions).
-
-    The password is asked for on the terminal (twice, not shown), or read from the first line of stdin.
+    `add` creates an account or sets a new password (which ends the clerk's open sessions). The password is
+    asked for on the terminal (twice, not shown), or read from the first line of stdin.
 
     Example: engagiert user add erika
-    """
-    from ..web import add_clerk
 
+    Example: printf '%s\\n' "$PASSWORD" | engagiert user add erika --out /srv/engagiert/out
+    """
+    from ..web import add_clerk, clerk_names
+
+    if action == "list":
+        for clerk in clerk_names(out):
+            click.echo(clerk)
+        return
+    if not name:
+        raise InvalidInputError("user add needs a NAME, e.g. engagiert user add erika")
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:

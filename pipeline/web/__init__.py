@@ -15,7 +15,7 @@ It calls the same stage functions as the CLI (check_in, decide, collect_status, 
 never does their work itself.
 """
 
-from .accounts import add_clerk
+from .accounts import add_clerk, clerk_names
 from .server import serve
 
-__all__ = ["add_clerk", "serve"]
+__all__ = ["add_clerk", "clerk_names", "serve"]

@@ -63,6 +63,11 @@ def add_clerk(out: Path, name: str, password: str) -> bool:
         return Ledger.set_clerk(cursor, name=name, password_hash=hashed, at=now_iso())
 
 
+def clerk_names(out: Path) -> list[str]:
+    with Ledger.open(out) as ledger:
+        return ledger.clerk_names()
+
+
 def verify_login(ledger: Ledger, name: str, password: str) -> str | None:
     """The clerk's name if the password is right, else None (the same work either way)."""
     global _DUMMY_HASH
