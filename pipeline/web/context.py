@@ -4,6 +4,7 @@ page, and the answers for too many requests (kept apart from ``app`` so the blue
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class WebState:
     gate: CheckinGate
     limiter: RateLimiter = field(default_factory=RateLimiter)
     status_cache: dict = field(default_factory=dict)
+    refresh_lock: threading.Lock = field(default_factory=threading.Lock)
+    refreshing: bool = False
 
     @property
     def portal(self):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, g, redirect, request, url_for
@@ -97,20 +98,45 @@ def logout():
     return response
 
 
-def round_status() -> RoundStatus:
-    """The round's status, read again only when the ledger changed since (any process may write to it)."""
+def round_status(fresh: bool = False) -> RoundStatus:
+    """The round's status. Read again when the ledger changed (any process may write to it): `fresh` pages
+    (the review queue, a municipality's page) wait for that; the overview and the table show the snapshot
+    they have while a background thread reads the new one (0.3 s for 10,800 documents), so a clerk's page
+    never waits for a busy round, and is at most that much behind."""
     web = state()
     stamp = web.ledger_stamp()
     cached = web.status_cache.get("status")
+    if cached is not None and cached[0] != stamp and not fresh:
+        refresh_in_background(web)
+        return cached[1]
     if cached is None or cached[0] != stamp:
-        cached = (stamp, collect_status(web.out, web.round_cfg.id), {})
+        cached = (stamp, collect_status(web.out, web.round_cfg.id))
         web.status_cache["status"] = cached
     return cached[1]
 
 
-def _cached(name: str, build):
-    round_status()
-    extras = state().status_cache["status"][2]
+def refresh_in_background(web) -> None:
+    with web.refresh_lock:
+        if web.refreshing:
+            return
+        web.refreshing = True
+
+    def refresh() -> None:
+        try:
+            stamp = web.ledger_stamp()
+            web.status_cache["status"] = (stamp, collect_status(web.out, web.round_cfg.id))
+        finally:
+            web.refreshing = False
+
+    threading.Thread(target=refresh, daemon=True, name="status-refresh").start()
+
+
+def _cached(name: str, status: RoundStatus, build):
+    """Something derived from one status snapshot (the overview's drawing), made once per snapshot."""
+    extras = state().status_cache.setdefault("extras", {})
+    if extras.get("for") is not status:
+        extras.clear()
+        extras["for"] = status
     if name not in extras:
         extras[name] = build()
     return extras[name]
@@ -119,7 +145,7 @@ def _cached(name: str, build):
 @blueprint.get("/")
 def overview():
     status = round_status()
-    context = _cached("overview", lambda: build_context(status, state().round_cfg, geojson_path(None)))
+    context = _cached("overview", status, lambda: build_context(status, state().round_cfg, geojson_path(None)))
     queue = sum(1 for document in status.documents if document.state == State.NEEDS_REVIEW)
     return page("overview.html.j2", report=context, queue=queue)
 
@@ -143,7 +169,8 @@ def table():
     pages = max(1, -(-len(documents) // PAGE_SIZE))
     number = min(number, pages)
     shown = documents[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
-    bezirke = _cached("bezirke", lambda: sorted({d.regierungsbezirk for d in status.documents if d.regierungsbezirk}))
+    bezirke = _cached("bezirke", status,
+                      lambda: sorted({d.regierungsbezirk for d in status.documents if d.regierungsbezirk}))
     return page("table.html.j2", documents=shown, total=len(documents), all_count=len(status.documents),
                 number=number, pages=pages, query=query, chosen_state=chosen_state, bezirk=bezirk, bezirke=bezirke,
                 states=[(s, STATE_LABELS_DE[s]) for s in STATES], labels=STATE_LABELS_DE)

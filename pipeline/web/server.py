@@ -28,6 +28,9 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
     app = create_app(out, round_cfg, settings)
     with app.app_context():
         recovered = recover(Path(out), round_cfg, settings, state().gate)
+        from .desk import round_status
+
+        round_status(fresh=True)  # the clerks' first page need not wait for it
     if recovered:
         announce(f"Checked in {recovered} upload(s) that an interrupted server had stored.")
     public = round_cfg.portal.public_url or f"http://{host}:{port}"
