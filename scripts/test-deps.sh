@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System programs only the tests need: Debian's chromium, which renders the HTML report headless
-# (tests/test_report.py). Installs it with apt-get where we are root; otherwise says what to run.
+# (tests/test_report.py) and which Playwright drives for the web app's browser tests
+# (tests/web/test_web_browser.py; launched by its path, so Playwright never downloads a browser). Installs it with apt-get where we are root; otherwise says what to run.
 # `make test` calls this; `make demo` does not need it.
 set -u
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
