@@ -248,12 +248,16 @@ def main() -> None:
     only = set(sys.argv[1:])  # e.g. `python bench/run.py bench_checkin` runs one row
     with tempfile.TemporaryDirectory(prefix="engagiert-bench-") as tmp:
         work = Path(tmp)
-        for bench in (bench_render_nrw, bench_render_country, bench_checkin, bench_status):
+        from bench.web import bench_web_desk, bench_web_uploads
+
+        for bench in (bench_render_nrw, bench_render_country, bench_checkin, bench_status, bench_web_uploads,
+                      bench_web_desk):
             if only and bench.__name__ not in only:
                 continue
             print(f"… {bench.__name__}", file=sys.stderr, flush=True)
             (work / bench.__name__).mkdir()
-            rows.append(bench(work / bench.__name__))
+            produced = bench(work / bench.__name__)
+            rows.extend(produced if isinstance(produced, list) else [produced])
         if not only or "bench_demo_again" in only:
             rows.append(bench_demo_again())
     report = f"# Benchmark results\n\n{header}\n\n{table(rows)}\n"

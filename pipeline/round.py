@@ -1,5 +1,5 @@
 """The round's settings from round.toml, read whole and validated once: [round], [cosignatory], [sender],
-[letter], [checkin] and [mail].
+[letter], [checkin], [mail] and [portal].
 
 An unknown section or key is refused (exit code 2), as a misspelt one would otherwise be ignored without a
 word: `max_mb` typed as `maxmb` would leave uploads unlimited by the clerk's choice, `office_line2` typed
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .round_services import MailConfig, PortalConfig, load_mail, load_portal
 from .templating import TEMPLATES_DIR
 
 ROUND_ID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
@@ -90,51 +91,6 @@ class CheckinConfig:
 
 
 @dataclass(frozen=True)
-class MailConfig:
-    """[mail]: the mailbox signed copies are sent to (read over IMAP) and the optional answer to each sender
-    (SMTP). The password never stands in round.toml: it comes from the environment variable `password_env`
-    or from `password_file` (resolved against the round file's folder), read only when connecting (mail/servers.py)."""
-
-    host: str = ""
-    port: int | None = None          # None: 993 with tls = "ssl", 143 otherwise
-    tls: str = "ssl"                 # ssl (implicit TLS), starttls, none (only to this computer)
-    user: str = ""
-    folder: str = "INBOX"
-    password_env: str = "ENGAGIERT_MAIL_PASSWORD"
-    password_file: Path | None = None
-    ca_file: Path | None = None      # the CA of a server with an in-house certificate
-    mark_seen: bool = False          # flag a checked-in message as read; False: its flags stay as they were
-    move_to: str = ""                # move a checked-in message to this folder; empty: it stays where it is
-    reply: bool = False              # answer each sender with the verdict (at most once per message)
-    reply_from: str = ""             # empty: [sender] email
-    smtp_host: str = ""              # empty: host
-    smtp_port: int | None = None     # None: 465 with smtp_tls = "ssl", 587 otherwise
-    smtp_tls: str = "starttls"
-    smtp_user: str | None = None     # None: user; "": send without logging in (an internal relay)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.host)
-
-    @property
-    def imap_port(self) -> int:
-        return self.port or (993 if self.tls == "ssl" else 143)
-
-    @property
-    def smtp_server(self) -> tuple[str, int]:
-        return self.smtp_host or self.host, self.smtp_port or (465 if self.smtp_tls == "ssl" else 587)
-
-    @property
-    def smtp_login(self) -> str:
-        return self.user if self.smtp_user is None else self.smtp_user
-
-    @property
-    def mailbox(self) -> str:
-        """The mailbox's name in the ledger: a message's UIDs count only within it."""
-        return f"{self.user}@{self.host}/{self.folder}"
-
-
-@dataclass(frozen=True)
 class RoundConfig:
     id: str
     title: str
@@ -149,6 +105,7 @@ class RoundConfig:
     letter: Letter = Letter()
     checkin: CheckinConfig = CheckinConfig()
     mail: MailConfig = MailConfig()
+    portal: PortalConfig = PortalConfig()
 
     def round_dir(self, out: Path) -> Path:
         return Path(out) / self.id
@@ -218,7 +175,8 @@ def load_round(path: Path) -> RoundConfig:
         digest=hashlib.sha256(raw + (facsimile.read_bytes() if facsimile else b"")).hexdigest(),
         letter=letter,
         checkin=_load_checkin(data.get("checkin", {}), path),
-        mail=_load_mail(data.get("mail", {}), path, sender),
+        mail=load_mail(data.get("mail", {}), path, sender),
+        portal=load_portal(data.get("portal", {}), path),
     )
 
 
@@ -243,6 +201,7 @@ KNOWN_KEYS = {
     "letter": tuple(Letter.__dataclass_fields__),
     "checkin": tuple(CheckinConfig.__dataclass_fields__),
     "mail": tuple(MailConfig.__dataclass_fields__),
+    "portal": tuple(PortalConfig.__dataclass_fields__),
 }
 
 
@@ -328,50 +287,3 @@ def _load_signers(table, path: Path) -> dict:
     return signers
 
 
-TLS_MODES = ("ssl", "starttls", "none")
-LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
-def _load_mail(table: dict, path: Path, sender: Sender) -> MailConfig:
-    """[mail], checked whole: a password in the file, a plain-text connection to another computer, a
-    reply without a From address are refused here, before any server is asked."""
-    if not table:
-        return MailConfig()
-    values: dict = {}
-    for key in MailConfig.__dataclass_fields__:
-        if key not in table:
-            continue
-        value = table[key]
-        wanted = {"port": int, "smtp_port": int, "mark_seen": bool, "reply": bool}.get(key, str)
-        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise InvalidInputError(f"{path}: [mail] {key} must be a {'number' if wanted is int else wanted.__name__}"
-                                    f"{' (true or false)' if wanted is bool else ''}, not {value!r}")
-        if wanted is int and not 0 < value < 65536:
-            raise InvalidInputError(f"{path}: [mail] {key} must be a port number (1 to 65535), not {value}")
-        values[key] = value.strip() if isinstance(value, str) and key not in ("password_env",) else value
-    for key in ("password_file", "ca_file"):
-        if values.get(key):
-            values[key] = path.parent / values[key]
-        else:
-            values.pop(key, None)
-    config = MailConfig(**values)
-    for key in ("host", "user"):
-        if not getattr(config, key):
-            raise InvalidInputError(f"{path}: [mail] needs '{key}' (or leave the section out)")
-    for key in ("tls", "smtp_tls"):
-        if getattr(config, key) not in TLS_MODES:
-            raise InvalidInputError(f"{path}: [mail] {key} must be one of {', '.join(TLS_MODES)}, "
-                                    f"not {getattr(config, key)!r}")
-    for key, host in (("tls", config.host), ("smtp_tls", config.smtp_server[0])):
-        if getattr(config, key) == "none" and host.lower().strip("[]") not in LOOPBACK \
-                and not host.startswith("127."):
-            raise InvalidInputError(f"{path}: [mail] {key} = \"none\" would send the password unencrypted to "
-                                    f"{host}; use \"ssl\" or \"starttls\" (\"none\" is only for a server on "
-                                    "this computer)")
-    if not config.folder:
-        raise InvalidInputError(f"{path}: [mail] folder must name a folder, e.g. \"INBOX\"")
-    if config.reply and not (config.reply_from or sender.email):
-        raise InvalidInputError(f"{path}: [mail] reply = true needs a From address: reply_from, or [sender] email")
-    if not config.password_env and not config.password_file:
-        raise InvalidInputError(f"{path}: [mail] needs password_env or password_file: where the password is")
-    return config

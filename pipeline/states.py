@@ -75,6 +75,9 @@ class EventKind(StrEnum):
     MAIL = "mail"                  # a mail (or archive) was unpacked; on a document: it came by e-mail, from whom
     MAIL_REPEAT = "mail_repeat"    # the same message again (same bytes or same Message-ID): nothing taken
     REPLY = "reply"                # the answer to a sender went out (or could not)
+    WEB_UPLOAD = "web_upload"        # bytes sent through a municipality's link, or by a clerk on its behalf
+    LINK_ISSUED = "link_issued"
+    LINK_REVOKED = "link_revoked"
 
 
 class Reason(StrEnum):
@@ -95,3 +98,4 @@ class Reason(StrEnum):
     DIGITAL_PARTIAL = "digital_partial"
     DIGITAL_MODIFIED = "digital_modified"
     DIGITAL_UNTRUSTED = "digital_untrusted"
+    OTHER_MUNICIPALITY = "other_municipality"  # sent through another municipality's link: a person looks

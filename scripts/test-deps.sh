@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # System programs only the tests need: Debian's chromium, which renders the HTML report headless
-# (tests/test_report.py), and dovecot-imapd, the real IMAP server the mail tests start on a loopback port
-# (tests/mailservers.py). Installs them with apt-get where we are root; otherwise says what to run.
+# (tests/test_report.py) and which Playwright drives for the web app's browser tests (tests/web/, launched by
+# its path, so Playwright never downloads a browser), and dovecot-imapd, the real IMAP server the mail tests
+# start on a loopback port (tests/mailservers.py). Installs them with apt-get where we are root; otherwise says
+# what to run.
 # `make test` calls this; `make demo` does not need it.
 set -u
 if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then

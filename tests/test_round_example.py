@@ -39,6 +39,9 @@ def test_the_example_names_every_key_the_tool_reads():
                                                    if line.startswith(("# [", "# ")) and "=" in line or
                                                    line.startswith(f"# [{section}]")))
             assert set(uncommented.get(section, {})) == set(keys), section
+        elif section == "portal":  # link_valid_until has no default: shown commented
+            assert set(data[section]) | {"link_valid_until"} == set(keys), section
+            assert "# link_valid_until = " in text
         else:
             assert set(data[section]) == set(keys), section
 

@@ -8,7 +8,8 @@ modules form a graph, and the rules are checked on it:
 - the ground floor (``ledger``, ``round``, ``docid``, … everything that is neither a stage nor a skin)
   imports no stage and no skin;
 - a stage reaches another stage only through that stage's package (its ``__init__``), never its modules;
-- nothing imports the CLI except ``__main__``, and nothing imports the web skin from outside it;
+- nothing imports the CLI except ``__main__``, and nothing imports the web skin from outside it, except the
+  CLI through the web package itself (``engagiert serve`` starts the server, ``user add`` makes an account);
 - no module is over 400 lines;
 - no SQL outside the ledger.
 
@@ -173,7 +174,7 @@ def find_cycle(modules: dict[str, Module]) -> list[str] | None:
 
 def floor_violations(modules: dict[str, Module]) -> list[str]:
     """Imports that break the floors: ground floor → stage or skin, stage → another stage's internals,
-    anything → a skin (except __main__ → cli)."""
+    anything → a skin (except __main__ → cli, and cli → the web package, which `engagiert serve` starts)."""
     problems = []
     for module in modules.values():
         for target, line in sorted(module.imports.items()):
@@ -185,7 +186,8 @@ def floor_violations(modules: dict[str, Module]) -> list[str]:
                     and target != f"{PACKAGE}.{imported.top}":
                 problems.append(f"{where} (another stage only through its package, {PACKAGE}.{imported.top})")
             if imported.top in SKINS and imported.top != module.top and not (
-                    module.floor == "main" and imported.top == "cli"):
+                    module.floor == "main" and imported.top == "cli") and not (
+                    module.top == "cli" and target == f"{PACKAGE}.web"):
                 problems.append(f"{where} (nothing imports a skin; only __main__ runs the CLI)")
     return problems
 

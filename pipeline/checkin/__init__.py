@@ -11,15 +11,22 @@
 - ``judge``: recording an analysed upload and each document's new state.
 - ``results``: what a check-in reports, per upload and per document.
 - ``decide``: a clerk's decision by hand.
+- ``attribution``: a document sent through another municipality's link is held for review.
+- ``crops``: a received page as an image, and its signature box aligned on ours (for the person who checks).
 - ``session``: what a front end needs around the stage: the uploads to read, the lines that report a run.
 
-What other stages use (the mail stage checks in each attachment as an upload of its own):
+What other stages use (the mail stage checks in each attachment as an upload of its own; the web app
+uploads, decides and shows crops) is only what this file exports.
 """
 
 from .archive import Claim, claim, free_name, hash_claimed, store
-from .context import Settings
-from .results import CheckinSummary, UploadResult
+from .attribution import hold_foreign_documents
+from .context import Settings, load_settings
+from .crops import SignatureCrop, page_png, signature_crop
+from .decide import decide
+from .results import CheckinSummary, DocumentOutcome, UploadResult
 from .run import check_in
 
-__all__ = ["CheckinSummary", "Claim", "Settings", "UploadResult", "check_in", "claim", "free_name", "hash_claimed",
-           "store"]
+__all__ = ["CheckinSummary", "Claim", "DocumentOutcome", "Settings", "SignatureCrop", "UploadResult", "check_in",
+           "claim", "decide", "free_name", "hash_claimed", "hold_foreign_documents", "load_settings", "page_png",
+           "signature_crop", "store"]

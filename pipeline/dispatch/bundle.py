@@ -22,6 +22,7 @@ from ..errors import InvalidInputError
 from ..fileio import excel_csv, neutralise, slugify, write_bytes_atomic
 from ..german import KREISFREIE_STADT
 from ..ledger import DocumentRecord, Ledger
+from ..links import current_links
 from ..round import RoundConfig
 from ..signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
 from ..units import A4_HEIGHT_PT, A4_WIDTH_PT
@@ -327,6 +328,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     with Ledger.open(out) as ledger:
         entries = selected_entries(ledger, round_cfg, signatories, only)
     planned = plan_groups(entries, group_by, sort, group)
+    upload_links = {ags: link.url for ags, link in current_links(out, round_cfg).items()}
     partial = bool(only) or group is not None
     no_address: list[tuple[Entry, list[str]]] = []
     print_dir = round_cfg.round_dir(out) / PRINT_DIR
@@ -340,7 +342,8 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
             else:
                 postal.append(entry)
         if postal:
-            contexts = [letter_context(entry.signatory, entry.record.doc_id, round_cfg, copies) for entry in postal]
+            contexts = [letter_context(entry.signatory, entry.record.doc_id, round_cfg, copies,
+                                       upload_links.get(entry.signatory.ags)) for entry in postal]
             meta = {"title": f"Anschreiben {name}", "author": round_cfg.sender.organisation,
                     "created": (round_cfg.letter.date or round_cfg.date).isoformat()}
             to_print.append((name, postal, chunked(contexts, meta, f"{round_cfg.id}-{slugify(name)}")))

@@ -70,13 +70,19 @@ def _sign_and_return(copies: int, deadline: str) -> str:
             f"Original senden Sie uns bitte{by_when} zurück, {rest} für Ihre Unterlagen.")
 
 
-def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, copies: int) -> dict:
-    """Everything one letter prints, as plain strings (the template only places them)."""
+def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, copies: int,
+                   upload_link: str | None = None) -> dict:
+    """Everything one letter prints, as plain strings (the template only places them). `upload_link`: the
+    municipality's private upload link (`engagiert links`), printed with its QR code in place of the general
+    upload address."""
     sender, letter = round_cfg.sender, round_cfg.letter
     deadline = german.long_date(round_cfg.deadline) if round_cfg.deadline else ""
     letter_date = german.long_date(letter.date or round_cfg.date)
     return_ways = []
-    if sender.upload_url:
+    if upload_link:  # the template prints the link itself on a line of its own, never broken
+        return_ways.append("als Scan oder Foto beider Seiten über Ihren persönlichen Link (am schnellsten; auch "
+                           "über den QR-Code rechts) oder")
+    elif sender.upload_url:
         return_ways.append(f"als Scan oder Foto beider Seiten über {sender.upload_url} (am schnellsten) oder")
     return_ways.append(f"per Post an {sender.postal}.")
     contact = " oder ".join(part for part in (sender.phone, sender.email) if part)
@@ -111,7 +117,16 @@ def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, co
         "signature_name": letter.signature_name or sender.contact_name,
         "signature_title": letter.signature_title,
         "enclosures": f"{enclosures[0].upper()}{enclosures[1:]} Präambel und Gemeinsame Erklärung",
+        "upload_link": upload_link or "",
+        "upload_qr": _link_qr(upload_link) if upload_link else "",
     }
+
+
+def _link_qr(url: str) -> str:
+    """The link as an inline SVG QR code (our own encoder's markup, never text from a file)."""
+    from ..render import qr_svg
+
+    return qr_svg(url)
 
 
 @dataclass(frozen=True)

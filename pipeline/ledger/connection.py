@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import LedgerError
 from ..states import STATES
 from . import schema
+from .portal import PortalLedger
 from .queries import LedgerQueries
 from .records import DocumentRecord, current_actor, now_iso
 
@@ -18,7 +19,7 @@ LEDGER_FILE = "ledger.sqlite"
 BUSY_TIMEOUT_SECONDS = 60
 
 
-class Ledger(LedgerQueries):
+class Ledger(LedgerQueries, PortalLedger):
     def __init__(self, path: Path, timeout: float | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS = {
     1: """
@@ -126,6 +126,37 @@ MIGRATIONS = {
         at               TEXT NOT NULL
     );
     CREATE INDEX message_parts_by_upload ON message_parts (upload_sha256);
+    """,
+    # The web app: each municipality's private link (its token is never stored, only its SHA-256), the
+    # clerks' accounts (scrypt hashes) and their login sessions (also stored as hashes).
+    4: """
+    CREATE TABLE links (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        round         TEXT NOT NULL,
+        ags           TEXT NOT NULL,
+        nonce         TEXT NOT NULL,     -- random; with out/links.secret it gives the token again
+        token_sha256  TEXT NOT NULL UNIQUE,
+        issued_at     TEXT NOT NULL,
+        issued_by     TEXT NOT NULL,
+        revoked_at    TEXT,
+        revoked_by    TEXT
+    );
+    CREATE INDEX links_by_municipality ON links (round, ags);
+    CREATE TABLE clerks (
+        name          TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,     -- scrypt$n$r$p$salt$hash
+        created_at    TEXT NOT NULL,
+        changed_at    TEXT NOT NULL
+    );
+    CREATE TABLE clerk_sessions (
+        token_sha256  TEXT PRIMARY KEY,
+        clerk         TEXT NOT NULL REFERENCES clerks(name),
+        csrf          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_at    TEXT NOT NULL,
+        ended_at      TEXT
+    );
+    CREATE INDEX events_by_file ON events (file_sha256) WHERE file_sha256 IS NOT NULL;
     """,
 }
 

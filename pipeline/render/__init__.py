@@ -13,7 +13,8 @@ Other stages use only what this file exports.
 from .fingerprint import fingerprint, printed_fields, templates_digest
 from .layout import subsetter_name
 from .plan import changed_fields
+from .qr import qr_svg
 from .run import RenderSummary, render_round
 
-__all__ = ["RenderSummary", "changed_fields", "fingerprint", "printed_fields", "render_round", "subsetter_name",
-           "templates_digest"]
+__all__ = ["RenderSummary", "changed_fields", "fingerprint", "printed_fields", "qr_svg", "render_round",
+           "subsetter_name", "templates_digest"]

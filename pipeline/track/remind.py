@@ -30,6 +30,7 @@ from ..errors import EngagiertError, ExitCode, InvalidInputError, MailServerErro
 from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
 from ..ledger import Ledger
+from ..links import current_links
 from ..round import RoundConfig
 from ..smtp import open_smtp
 from ..states import REMINDABLE, EventKind, State
@@ -100,8 +101,9 @@ def _environment():
 
 
 def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt.date,
-                     outcome: dict | None = None) -> dict:
-    """`outcome`: details of the document's newest state event (check-in records a reason code there)."""
+                     outcome: dict | None = None, upload_link: str | None = None) -> dict:
+    """`outcome`: details of the document's newest state event (check-in records a reason code there);
+    `upload_link`: the municipality's private upload link, printed in place of the general address."""
     from .. import german
 
     signatory = document.signatory
@@ -121,7 +123,7 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
         "deadline": german.long_date(deadline) if deadline else "",
         "deadline_passed": bool(deadline and deadline < today),
         "attachment": Path(document.path).name, "sender": sender,
-        "postal": sender.postal,
+        "postal": sender.postal, "upload_url": upload_link or sender.upload_url, "own_link": bool(upload_link),
     }
 
 
@@ -131,9 +133,9 @@ def _header_text(text: str) -> str:
 
 
 def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, now: dt.datetime,
-                  environment=None, outcome: dict | None = None) -> EmailMessage:
+                  environment=None, outcome: dict | None = None, upload_link: str | None = None) -> EmailMessage:
     environment = environment or _environment()
-    context = reminder_context(document, round_cfg, now.date(), outcome)
+    context = reminder_context(document, round_cfg, now.date(), outcome, upload_link)
     template = "reminder_rejected.txt.j2" if document.state == State.REJECTED else "reminder.txt.j2"
     body = environment.get_template(template).render(**context)
     pdf = Path(out) / document.path
@@ -234,8 +236,10 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
         raise InvalidInputError(f"{round_cfg.source}: [sender] email is needed for reminders (their From address)")
     environment = _environment()
     outcomes = latest_outcomes(out, [document.doc_id for document in plan.due])
+    links = current_links(out, round_cfg)
     messages = [(document, build_message(document, round_cfg, out, status.now, environment,
-                                         outcomes.get(document.doc_id)))
+                                         outcomes.get(document.doc_id),
+                                         links[document.ags].url if document.ags in links else None))
                 for document in plan.due]
     if server is None:
         _write_emls(out, round_cfg, messages, status.today, result)

@@ -1,0 +1,189 @@
+"""An upload through the web, from the request's bytes to the ledger, with the same stage as `engagiert checkin`.
+
+1. Each file is written whole to ``out/<round>/web/incoming/<ags>/<id>/<name>`` (under a dot-name, fsynced,
+   then renamed) and hashed on the way; a ``web_upload`` event records who sent which bytes, from where.
+2. ``check_in`` of those files, exactly as the CLI runs it: it claims them, moves them to ``received/``
+   by content hash, reads them (with the round's limits), and records the verdicts.
+3. A document of another municipality in it is held for review (checkin.hold_foreign_documents).
+
+If the server dies between 1 and 2, the files wait in ``incoming/``; ``recover`` checks them in when the
+server starts again (and check_in's own reconcile finishes anything that died inside 2). Nothing is lost or
+counted twice: a file leaves ``incoming/`` only by check-in's move, and the same bytes are known by hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checkin import Settings, check_in, hold_foreign_documents
+from ..ledger import Ledger, now_iso
+from ..paths import round_dir
+from ..round import RoundConfig
+from ..states import EventKind
+
+META_FILE = ".meta.json"
+
+
+@dataclass(frozen=True)
+class Received:
+    """One stored file of a request, before check-in."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+    event_id: int
+    at: str
+
+
+def incoming_dir(out: Path, round_id: str) -> Path:
+    return round_dir(out, round_id) / "web" / "incoming"
+
+
+def safe_name(filename: str | None) -> str:
+    """The uploader's file name as a harmless single name (never used to find a file: only to keep it)."""
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(char for char in name if char.isprintable() and char not in '<>:"|?*').strip(" .")
+    name = re.sub(r"\s+", " ", name)[:120]
+    return name or "upload"
+
+
+def _unique(folder: Path, name: str) -> Path:
+    path, number = folder / name, 1
+    while path.exists():
+        number += 1
+        stem, dot, suffix = name.rpartition(".")
+        path = folder / (f"{stem}-{number}.{suffix}" if dot else f"{name}-{number}")
+    return path
+
+
+def _store(stream, folder: Path, name: str) -> tuple[Path, int, str]:
+    """Write the stream whole, durably, under a dot-name, then give it its name: (path, size, sha256)."""
+    temporary = folder / f".{secrets.token_hex(6)}.part"
+    digest, size = hashlib.sha256(), 0
+    with open(temporary, "wb") as handle:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            handle.write(block)
+            digest.update(block)
+            size += len(block)
+        handle.flush()
+        os.fsync(handle.fileno())
+    target = _unique(folder, name)
+    os.replace(temporary, target)
+    return target, size, digest.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def receive(out: Path, round_cfg: RoundConfig, files: list, ags: str, actor: str, client: str,
+            via: str) -> list[Received]:
+    """Store every file of a request (objects with `.filename` and `.stream`) and record that it came."""
+    folder = incoming_dir(out, round_cfg.id) / ags / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True)
+    meta = {"ags": ags, "actor": actor, "client": client, "via": via}
+    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    stored = [(*_store(upload.stream, folder, safe_name(upload.filename)), safe_name(upload.filename))
+              for upload in files]
+    _fsync_dir(folder)
+    return _record_arrivals(out, round_cfg, stored, meta)
+
+
+def _record_arrivals(out: Path, round_cfg: RoundConfig, stored: list[tuple[Path, int, str, str]],
+                     meta: dict) -> list[Received]:
+    received = []
+    with Ledger.open(out) as ledger, ledger.transaction() as cursor:
+        for path, size, sha, name in stored:
+            at = now_iso()
+            Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.WEB_UPLOAD, ags=meta["ags"],
+                             file_sha256=sha, actor=meta["actor"], at=at,
+                             details={"name": name, "size": size, "via": meta["via"], "client": meta["client"]})
+            received.append(Received(path, name, size, sha, cursor.lastrowid, at))
+    return received
+
+
+class CheckinGate:
+    """At most `slots` check-ins at once (one per core): more would only share the cores and make every
+    answer slower; a request waits here for its turn instead."""
+
+    def __init__(self, slots: int):
+        self.semaphore = threading.BoundedSemaphore(max(1, slots))
+
+    def __enter__(self):
+        self.semaphore.acquire()
+
+    def __exit__(self, *exc_info):
+        self.semaphore.release()
+
+
+def check_in_received(out: Path, round_cfg: RoundConfig, settings: Settings, received: list[Received], ags: str,
+                      actor: str, gate: CheckinGate) -> None:
+    """Run the check-in stage over the stored files; hold documents of other municipalities for review."""
+    if not received:
+        return
+    with gate:
+        summary = check_in([item.path for item in received], round_cfg, out, settings, workers=1)
+    mine = {item.sha256 for item in received}
+    for result in summary.results:
+        if result.sha256 in mine:
+            hold_foreign_documents(out, round_cfg, result, ags, actor)
+    _remove_empty(received[0].path.parent)
+
+
+def _remove_empty(folder: Path) -> None:
+    """The request's folder once check-in has moved every file out of it."""
+    if folder.is_dir() and not [path for path in folder.iterdir() if path.name != META_FILE]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def recover(out: Path, round_cfg: RoundConfig, settings: Settings, gate: CheckinGate) -> int:
+    """Check in what a killed server had stored but not checked in; half-written files are dropped (their
+    sender got no answer and will send again). Returns how many files were checked in."""
+    base = incoming_dir(out, round_cfg.id)
+    if not base.is_dir():
+        return 0
+    count = 0
+    for meta_path in sorted(base.glob(f"*/*/{META_FILE}")):
+        folder = meta_path.parent
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        for partial in folder.glob(".*.part"):
+            partial.unlink()
+        files = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
+        pending = []
+        with Ledger.open(out) as ledger:
+            for path in files:
+                sha = _sha256(path)
+                if not ledger.web_upload_known(round_cfg.id, meta["ags"], sha):
+                    pending.append((path, path.stat().st_size, sha, path.name))
+        _record_arrivals(out, round_cfg, pending, meta)
+        received = [Received(path, path.name, path.stat().st_size, _sha256(path), 0, "") for path in files]
+        check_in_received(out, round_cfg, settings, received, meta["ags"], meta["actor"], gate)
+        _remove_empty(folder)
+        count += len(files)
+    for folder in base.glob("*/*"):  # a request that died before its first file was whole
+        if folder.is_dir() and not (folder / META_FILE).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+    return count
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
