@@ -290,3 +290,14 @@ def test_verified_and_unsent_documents_are_never_reminded(runner, overdue_round)
         Ledger.add_event(cursor, round_id=ROUND_ID, kind="rendered", ags="05382992", doc_id=new_id,
                          state="rendered")
     assert "05382992" not in remind(runner, overdue_round, "--dry-run").output
+
+
+def test_letters_and_reminders_use_articles_as_german_needs(runner, overdue_round):
+    out = overdue_round / "out"
+    assert remind(runner, overdue_round).exit_code == 1
+    texts = {file.name.split("_")[0]: " ".join(body(parse(file.read_bytes())).split())
+             for file in (out / ROUND_ID / "reminders").glob("*.eml")}
+    assert "für die Gemeinde Alfter zur Unterzeichnung" in texts[ALFTER]
+    assert "für den Kreis Borken." in texts[BORKEN]
+    assert "für Gemeinde" not in " ".join(texts.values()) and "für Kreis" not in " ".join(texts.values())
+    assert all("per Post an die Staatskanzlei des Landes Nordrhein-Westfalen" in text for text in texts.values())

@@ -84,7 +84,7 @@ def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, co
                            "über den QR-Code rechts) oder")
     elif sender.upload_url:
         return_ways.append(f"als Scan oder Foto beider Seiten über {sender.upload_url} (am schnellsten) oder")
-    return_ways.append(f"per Post an {sender.postal}.")
+    return_ways.append(f"per Post an {german.organisation_with_article(sender.postal, 'acc')}.")
     contact = " oder ".join(part for part in (sender.phone, sender.email) if part)
     closing_paragraphs = ["Der QR-Code unten rechts auf jeder Seite ordnet Ihre Rücksendung automatisch zu; "
                           "bitte unterschreiben oder stempeln Sie nicht darüber."]
@@ -107,7 +107,8 @@ def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, co
         "salutation": german.salutation(signatory.gender, signatory.office, signatory.titel, signatory.nachname),
         "paragraphs": [
             f"anbei erhalten Sie {german.count_words(copies, 'Original', 'Originale')} der Präambel und der "
-            f"Gemeinsamen Erklärung „{round_cfg.title}“ für {signatory.bezeichnung}.",
+            f"Gemeinsamen Erklärung „{round_cfg.title}“ für "
+            f"{german.designation_with_article(signatory.bezeichnung, signatory.typ, 'acc')}.",
             _sign_and_return(copies, deadline),
             "So erreicht uns das unterschriebene Original:",
         ],

@@ -114,6 +114,8 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
     return {
         "salutation": german.salutation(gender, office, signatory.get("titel", ""), signatory.get("nachname", "")),
         "title": round_cfg.title, "bezeichnung": document.bezeichnung, "doc_id": document.doc_id,
+        # "für die Gemeinde Kirchlengern", "für den Kreis Lippe": the designation with its article
+        "for_municipality": german.designation_with_article(document.bezeichnung, document.typ, "acc"),
         "ags": document.ags, "state": document.state,
         "reason": german.reason_in_german((outcome or {}).get("code"), document.reason, outcome),
         "sent_date": german.long_date(dt.date.fromisoformat(document.sent_at[:10])) if document.sent_at else "",
@@ -123,7 +125,8 @@ def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt
         "deadline": german.long_date(deadline) if deadline else "",
         "deadline_passed": bool(deadline and deadline < today),
         "attachment": Path(document.path).name, "sender": sender,
-        "postal": sender.postal, "upload_url": upload_link or sender.upload_url, "own_link": bool(upload_link),
+        "postal": german.organisation_with_article(sender.postal, "acc"),  # "per Post an die Staatskanzlei …"
+        "upload_url": upload_link or sender.upload_url, "own_link": bool(upload_link),
     }
 
 
