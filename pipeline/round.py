@@ -71,6 +71,9 @@ class Letter:
     signature_name: str = ""   # who signs the letter; empty: [sender] contact_name
     signature_title: str = ""  # the line under the name, e.g. "Referatsleiterin"
     closing: str = "Mit freundlichen Grüßen"
+    #: A folder of the round's own wording (cover letter and its style sheet, reminder texts, the answer to a
+    #: mail: templating.OVERRIDABLE); a file there replaces the shipped one. None: the shipped wording.
+    templates: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,25 @@ def _load_letter(table: dict, path: Path) -> Letter:
             if not isinstance(table[key], str):
                 raise InvalidInputError(f"{path}: [letter] {key} must be a string, not {table[key]!r}")
             values[key] = table[key].strip()
+    if "templates" in table:
+        values["templates"] = _letter_templates(table["templates"], path)
     return Letter(date=letter_date, **values)
+
+
+def _letter_templates(value, path: Path) -> Path:
+    from .templating import OVERRIDABLE
+
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{path}: [letter] templates must be a folder name, not {value!r}")
+    folder = path.parent / value.strip()
+    if not folder.is_dir():
+        raise InvalidInputError(f"{path}: [letter] templates: the folder {folder} does not exist")
+    unknown = sorted(item.name for item in folder.iterdir() if item.is_file() and item.name not in OVERRIDABLE
+                     and not item.name.startswith("."))
+    if unknown:  # a misspelt file name would otherwise be ignored without a word
+        raise InvalidInputError(f"{path}: [letter] templates: {folder} holds {', '.join(unknown)}, which replace "
+                                f"nothing; a round may replace: {', '.join(OVERRIDABLE)}")
+    return folder
 
 
 # Every key round.toml may hold, per section.

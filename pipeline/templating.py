@@ -16,16 +16,34 @@ from pathlib import Path
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
+#: Templates a round may replace with its own wording ([letter] templates in round.toml): the cover letter
+#: and its style sheet, the reminder texts, the answer to a mail. The declaration itself is not among them:
+#: its text is the agreed one.
+OVERRIDABLE = ("cover_letter.html.j2", "cover_letter.css", "reminder.txt.j2", "reminder_rejected.txt.j2",
+               "reminder_footer.txt.j2", "mail_reply.txt.j2")
+
+
 @lru_cache(maxsize=16)
 def environment(templates_dir: Path = TEMPLATES_DIR, *, text: bool = False, trim_blocks: bool = False,
-                keep_trailing_newline: bool = False):
+                keep_trailing_newline: bool = False, overrides: Path | None = None):
     """The environment for `templates_dir`: HTML (autoescaped) unless `text`. `trim_blocks` also strips
-    the whitespace around block tags (the report and mail texts are written with readable indentation)."""
+    the whitespace around block tags (the report and mail texts are written with readable indentation).
+    `overrides`: a round's own folder, looked in first (only OVERRIDABLE names are there; round.py checks)."""
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(templates_dir)), autoescape=not text,
+    loader = jinja2.FileSystemLoader(Path(templates_dir))
+    if overrides is not None:
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(Path(overrides)), loader])
+    return jinja2.Environment(loader=loader, autoescape=not text,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=keep_trailing_newline,
                               trim_blocks=trim_blocks, lstrip_blocks=trim_blocks)
+
+
+def template_file(name: str, templates_dir: Path = TEMPLATES_DIR, overrides: Path | None = None) -> Path:
+    """A template file by name (a style sheet, say): the round's own if it has one, else the shipped one."""
+    if overrides is not None and (Path(overrides) / name).is_file():
+        return Path(overrides) / name
+    return Path(templates_dir) / name
 
 
 def load_weasyprint():

@@ -301,3 +301,27 @@ def test_letters_and_reminders_use_articles_as_german_needs(runner, overdue_roun
     assert "für den Kreis Borken." in texts[BORKEN]
     assert "für Gemeinde" not in " ".join(texts.values()) and "für Kreis" not in " ".join(texts.values())
     assert all("per Post an die Staatskanzlei des Landes Nordrhein-Westfalen" in text for text in texts.values())
+
+
+def test_a_round_may_word_its_reminders_itself(runner, overdue_round):
+    folder = overdue_round / "vorlagen"
+    folder.mkdir()
+    from pipeline.templating import TEMPLATES_DIR
+
+    shipped = (TEMPLATES_DIR / "reminder.txt.j2").read_text(encoding="utf-8")
+    (folder / "reminder.txt.j2").write_text(shipped.replace("{{ salutation }}", "{{ salutation }}\n\nUNSER EIGENER "
+                                                            "TEXT."), encoding="utf-8")
+    toml = overdue_round / "round.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("[letter]", '[letter]\ntemplates = "vorlagen"') if "[letter]" in text
+                    else text + '\n[letter]\ntemplates = "vorlagen"\n', encoding="utf-8")
+    assert remind(runner, overdue_round).exit_code == 1
+    out = overdue_round / "out"
+    bodies = {file.name.split("_")[0]: body(parse(file.read_bytes()))
+              for file in (out / ROUND_ID / "reminders").glob("*.eml")}
+    assert "UNSER EIGENER TEXT." in bodies[ALFTER]            # the round's own reminder text
+    assert "UNSER EIGENER TEXT." not in bodies[BORKEN]        # the rejected one is still the shipped text
+
+    (folder / "reminder_typo.txt.j2").write_text("x", encoding="utf-8")
+    refused = remind(runner, overdue_round, "--dry-run")
+    assert refused.exit_code == 2 and "reminder_typo.txt.j2, which replace nothing" in refused.output

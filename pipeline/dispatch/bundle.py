@@ -346,7 +346,8 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
                                        upload_links.get(entry.signatory.ags)) for entry in postal]
             meta = {"title": f"Anschreiben {name}", "author": round_cfg.sender.organisation,
                     "created": (round_cfg.letter.date or round_cfg.date).isoformat()}
-            to_print.append((name, postal, chunked(contexts, meta, f"{round_cfg.id}-{slugify(name)}")))
+            to_print.append((name, postal, chunked(contexts, meta, f"{round_cfg.id}-{slugify(name)}",
+                                                     round_cfg.letter.templates)))
     # Lay out and assemble everything first: a letter that does not fit stops the run before any file.
     rendered = iter(render_chunks([chunk for _, _, chunks in to_print for chunk in chunks], workers, progress))
     outputs: list[tuple[BundleFile, Assembled]] = []

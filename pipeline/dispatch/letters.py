@@ -139,17 +139,18 @@ class RenderedLetters:
 class LetterRenderer:
     """Jinja environment, stylesheet and fonts, loaded once per run (as render.Renderer does)."""
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR):
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR, overrides: Path | None = None):
         from ..templating import load_weasyprint
 
         self.weasyprint = load_weasyprint()
         self.templates_dir = Path(templates_dir)
+        self.overrides = overrides  # the round's own wording ([letter] templates), looked in first
 
     @cached_property
     def _environment(self):
         from ..templating import environment
 
-        return environment(self.templates_dir)
+        return environment(self.templates_dir, overrides=self.overrides)
 
     @cached_property
     def _font_config(self):
@@ -159,7 +160,9 @@ class LetterRenderer:
 
     @cached_property
     def _stylesheet(self):
-        return self.weasyprint.CSS(filename=str(self.templates_dir / LETTER_STYLESHEET),
+        from ..templating import template_file
+
+        return self.weasyprint.CSS(filename=str(template_file(LETTER_STYLESHEET, self.templates_dir, self.overrides)),
                                    font_config=self._font_config)
 
     def _url_fetcher(self, url: str, *args, **kwargs):
@@ -199,10 +202,12 @@ class LetterChunk:
     letters: list[dict]
     bundle: dict
     identifier: str
+    overrides: Path | None = None  # the round's own wording ([letter] templates)
 
 
-def chunked(letters: list[dict], bundle: dict, identifier: str) -> list[LetterChunk]:
-    return [LetterChunk(letters[start:start + LETTERS_PER_CHUNK], bundle, f"{identifier}-{start // LETTERS_PER_CHUNK}")
+def chunked(letters: list[dict], bundle: dict, identifier: str, overrides: Path | None = None) -> list[LetterChunk]:
+    return [LetterChunk(letters[start:start + LETTERS_PER_CHUNK], bundle, f"{identifier}-{start // LETTERS_PER_CHUNK}",
+                        overrides)
             for start in range(0, len(letters), LETTERS_PER_CHUNK)]
 
 
@@ -211,8 +216,8 @@ _worker_renderer: LetterRenderer | None = None
 
 def _render_chunk(chunk: LetterChunk) -> RenderedLetters:
     global _worker_renderer
-    if _worker_renderer is None:
-        _worker_renderer = LetterRenderer()
+    if _worker_renderer is None or _worker_renderer.overrides != chunk.overrides:
+        _worker_renderer = LetterRenderer(overrides=chunk.overrides)
     return _worker_renderer.render(chunk.letters, chunk.bundle, chunk.identifier)
 
 
@@ -223,8 +228,9 @@ def render_chunks(chunks: list[LetterChunk], workers: int = 1,
     Layout is ~70 ms of CPU per letter, so a full round (400+ letters) gains from every core."""
     global _worker_renderer
     workers = max(1, min(workers, len(chunks)))
-    if _worker_renderer is None:  # prepared once in the parent; forked workers inherit it
-        _worker_renderer = LetterRenderer()
+    overrides = chunks[0].overrides if chunks else None
+    if _worker_renderer is None or _worker_renderer.overrides != overrides:  # prepared once; forked workers inherit it
+        _worker_renderer = LetterRenderer(overrides=overrides)
     if workers == 1:
         results = []
         for chunk in chunks:

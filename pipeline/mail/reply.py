@@ -113,7 +113,8 @@ def reply_context(ledger: Ledger, round_cfg: RoundConfig, row) -> dict:
 def build_reply(ledger: Ledger, round_cfg: RoundConfig, config: MailConfig, row, now: dt.datetime) \
         -> tuple[EmailMessage, dict]:
     context = reply_context(ledger, round_cfg, row)
-    body = environment(TEMPLATES_DIR, text=True, trim_blocks=True, keep_trailing_newline=True) \
+    body = environment(TEMPLATES_DIR, text=True, trim_blocks=True, keep_trailing_newline=True,
+                       overrides=round_cfg.letter.templates) \
         .get_template("mail_reply.txt.j2").render(**context)
     sender = round_cfg.sender
     from_address = config.reply_from or sender.email

@@ -95,9 +95,10 @@ def plan_reminders(documents: list[DocumentStatus], today: dt.date, after_days: 
     return plan
 
 
-def _environment():
-    # Plain text: no HTML escaping (a "&" in a name stays "&").
-    return environment(TEMPLATES_DIR, text=True, trim_blocks=True, keep_trailing_newline=True)
+def _environment(round_cfg: RoundConfig | None = None):
+    # Plain text: no HTML escaping (a "&" in a name stays "&"); the round's own wording first, if it has one.
+    return environment(TEMPLATES_DIR, text=True, trim_blocks=True, keep_trailing_newline=True,
+                       overrides=round_cfg.letter.templates if round_cfg else None)
 
 
 def reminder_context(document: DocumentStatus, round_cfg: RoundConfig, today: dt.date,
@@ -137,7 +138,7 @@ def _header_text(text: str) -> str:
 
 def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, now: dt.datetime,
                   environment=None, outcome: dict | None = None, upload_link: str | None = None) -> EmailMessage:
-    environment = environment or _environment()
+    environment = environment or _environment(round_cfg)
     context = reminder_context(document, round_cfg, now.date(), outcome, upload_link)
     template = "reminder_rejected.txt.j2" if document.state == State.REJECTED else "reminder.txt.j2"
     body = environment.get_template(template).render(**context)
@@ -237,7 +238,7 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
         return result
     if not round_cfg.sender.email:
         raise InvalidInputError(f"{round_cfg.source}: [sender] email is needed for reminders (their From address)")
-    environment = _environment()
+    environment = _environment(round_cfg)
     outcomes = latest_outcomes(out, [document.doc_id for document in plan.due])
     links = current_links(out, round_cfg)
     messages = [(document, build_message(document, round_cfg, out, status.now, environment,
