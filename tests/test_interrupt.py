@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.cli import INTERRUPTED, cli
 from pipeline.ledger import Ledger
 
-from .helpers import NRW_CSV
+from .helpers import NRW_CSV, nrw_rows, write_csv
 from .test_checkin import ROUND, documents, inbox, run, scan_file, states
 
 
@@ -133,3 +133,20 @@ def test_ctrl_c_during_a_checkin_leaves_the_upload_stored_released_and_finished_
     assert again.exit_code == 0, again.output
     assert "(finished after an interrupted run)" in again.output
     assert states(fresh_round)[record.doc_id][0] == "verified"
+
+
+def test_an_internal_error_is_one_line_and_a_log_file_never_a_traceback(runner, round_file, tmp_path, monkeypatch):
+    import pipeline.render.run as render_run
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug of ours")
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(render_run, "plan_render", broken)
+    write_csv(tmp_path / "signatories.csv", nrw_rows("Stadt Köln"))
+    result = runner.invoke(cli, ["render", "--signatories", str(tmp_path / "signatories.csv"), "--round",
+                                 str(round_file), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 15, result.output
+    assert "Internal error (ZeroDivisionError: a bug of ours)" in result.output and "Traceback" not in result.output
+    [log] = (tmp_path / "cache" / "engagiert").glob("error-*.log")
+    assert "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()

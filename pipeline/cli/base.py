@@ -49,6 +49,26 @@ class TranslatedCommand(_Translated, click.Command):
     pass
 
 
+def _write_traceback(exc: BaseException) -> str:
+    """The traceback of an unexpected error, for whoever maintains the tool: in the user's cache folder
+    (ENGAGIERT_DEBUG=1 prints it as well)."""
+    import datetime as dt
+    import os
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    if os.environ.get("ENGAGIERT_DEBUG"):
+        click.echo(text, err=True)
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "engagiert"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+        path.write_text(f"engagiert {' '.join(sys.argv[1:])}\n\n{text}", encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "(no log: the cache folder cannot be written; run with ENGAGIERT_DEBUG=1 to see it)"
+
+
 def _click_gettext(message: str) -> str:
     return _(message)
 
@@ -76,6 +96,14 @@ class EngagiertGroup(_Translated, click.Group):
         except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions
             click.echo(_(INTERRUPTED), err=True)
             raise click.exceptions.Exit(int(ExitCode.interrupted)) from exc
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # our mistake, not the clerk's: one line, the traceback in a file
+            log = _write_traceback(exc)
+            click.echo(_("Internal error ({kind}: {message}); nothing was half-written. The details are in {log}: "
+                         "please send that file to the people who look after engagiert.").format(
+                kind=type(exc).__name__, message=str(exc)[:200], log=log), err=True)
+            raise click.exceptions.Exit(int(ExitCode.internal_error)) from exc
         if getattr(result, "needs_attention", False):  # finished, but left work for a person
             raise click.exceptions.Exit(int(ExitCode.needs_attention))
         return result
