@@ -9,6 +9,7 @@ calls sys.exit, and no clerk sees a traceback for a mistake in a file.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from pathlib import Path
 
@@ -16,30 +17,54 @@ import click
 
 from ..errors import EngagiertError, ExitCode
 from ..i18n import N_, _
+from .click_texts import route_click_through_catalogue
 
 INTERRUPTED = N_("Interrupted (Ctrl-C); nothing was half-written.")
 
 
+def _value_word(param: click.Parameter) -> str | None:
+    """What click calls an option's value in --help (FILE, INTEGER RANGE, DATE): the type's English name,
+    which the catalogue translates; None where click shows something else (choices, flags, a metavar)."""
+    if not isinstance(param, click.Option) or param.is_flag or param.metavar is not None \
+            or isinstance(param.type, click.Choice):
+        return None
+    return str.__str__(param.type.name)  # the English name, also when click keeps it translatable (Path)
+
+
 class _Translated:
     """Help texts are written in English in the code and shown in the reader's language (i18n.py): the
-    command's help, its short help in the command list, and every option's help, translated when shown."""
+    command's help, its short help in the command list, every option's help and its value's name, and the
+    usage line, translated when shown. Click keeps a docstring as written (indented); the catalogue has it
+    cleaned, as click shows it."""
 
-    def _translated(self, formatter_call, *args):
-        saved = [(self, self.help)] + [(param, getattr(param, "help", None)) for param in self.params]
+    def _translated(self, formatter_call, *args, params=None):
+        params = self.params if params is None else params
+        saved = [(self, self.help)] + [(param, getattr(param, "help", None)) for param in params]
+        words = [(param, _value_word(param)) for param in params]
         try:
             for item, text in saved:
                 if text:
-                    item.help = _(text)
+                    item.help = _(inspect.cleandoc(text))
+            for param, word in words:
+                if word:
+                    param.metavar = _(word).upper()
             return formatter_call(*args)
         finally:
             for item, text in saved:
                 item.help = text
+            for param, word in words:
+                if word:
+                    param.metavar = None
+
+    def collect_usage_pieces(self, ctx):
+        return [_(piece) if piece in ("[OPTIONS]", "COMMAND [ARGS]...") else piece
+                for piece in super().collect_usage_pieces(ctx)]
 
     def format_help_text(self, ctx, formatter):
         return self._translated(super().format_help_text, ctx, formatter)
 
     def format_options(self, ctx, formatter):
-        return self._translated(super().format_options, ctx, formatter)
+        return self._translated(super().format_options, ctx, formatter, params=self.get_params(ctx))
 
     def get_short_help_str(self, limit: int = 45) -> str:
         return self._translated(super().get_short_help_str, limit)
@@ -49,15 +74,9 @@ class TranslatedCommand(_Translated, click.Command):
     pass
 
 
-def _click_gettext(message: str) -> str:
-    return _(message)
-
-
-# Click's own words (usage line, headings, its error messages) through our catalogue too (cli/click_texts.py).
-for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types,
-                click.termui):
-    if hasattr(_module, "_"):
-        _module._ = _click_gettext
+# Click's own words (usage line, headings, its error messages) through our catalogue too, before any command
+# is defined (cli/click_texts.py).
+route_click_through_catalogue()
 
 
 class EngagiertGroup(_Translated, click.Group):
