@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError
+from ..i18n import _
 from .base import cli, common_options, progress_bar
 
 
@@ -58,14 +59,14 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     round_cfg = load_round(round_file)
     if accept_id or reject_id:
         if accept_id and reject_id:
-            raise InvalidInputError("use either --accept or --reject, not both")
+            raise InvalidInputError(_("use either --accept or --reject, not both"))
         click.echo(decision_line(decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id),
                                         reason=reason, without_copy=without_copy, clerk=clerk)))
         return None
     settings = load_settings(round_cfg, inbox=inbox, trust_roots=trust_roots, max_mb=max_mb, max_pages=max_pages,
                              max_megapixels=max_megapixels, max_seconds=max_seconds)
     uploads = uploads_to_check(list(paths), settings)
-    with progress_bar(len(uploads), quiet, "checking in") as bar:
+    with progress_bar(len(uploads), quiet, _("checking in")) as bar:
         def print_result(result) -> None:
             for line in result.lines():  # through the bar, so a line never lands in the middle of it
                 bar.write(line, file=sys.stdout)
@@ -74,6 +75,8 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
                            workers=workers)
     click.echo(summary_line(summary))
     if summary.needs_attention:
-        click.echo("Some uploads need a person: see the lines above, out/unmatched/, and "
-                   "`engagiert checkin --accept/--reject DOC_ID`.", err=True)
+        from ..paths import unmatched_dir
+
+        click.echo(_("Some uploads need a person: see the lines above, {unmatched}/, and "
+                     "`engagiert checkin --accept/--reject DOC_ID`.").format(unmatched=unmatched_dir(out)), err=True)
     return summary

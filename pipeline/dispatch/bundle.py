@@ -21,6 +21,7 @@ from pathlib import Path
 from ..errors import InvalidInputError
 from ..fileio import excel_csv, neutralise, slugify, write_bytes_atomic
 from ..german import KREISFREIE_STADT
+from ..i18n import _, ngettext
 from ..ledger import DocumentRecord, Ledger
 from ..round import RoundConfig
 from ..signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
@@ -88,22 +89,28 @@ class BundleSummary:
         lines = []
         for bundle_file in self.files:
             count = len(bundle_file.entries)
-            lines.append(f"{bundle_file.pdf_path}: {bundle_file.pages} pages, {bundle_file.sheets} sheets, "
-                         f"{count} {'municipality' if count == 1 else 'municipalities'}")
+            lines.append(ngettext("{file}: {pages} pages, {sheets} sheets, {count} municipality",
+                                  "{file}: {pages} pages, {sheets} sheets, {count} municipalities", count).format(
+                file=bundle_file.pdf_path, pages=bundle_file.pages, sheets=bundle_file.sheets, count=count))
         if self.removed and not quiet:
             names = ", ".join(path.name for path in self.removed[:6])
-            more = f", … ({len(self.removed) - 6} more)" if len(self.removed) > 6 else ""
-            lines.append(f"Removed {len(self.removed)} outdated file(s) of an earlier run from {self.print_dir}/: "
-                         f"{names}{more}")
+            more = (", … " + _("({count} more)").format(count=len(self.removed) - 6)) if len(self.removed) > 6 else ""
+            lines.append(_("Removed {count} outdated file(s) of an earlier run from {folder}/: {names}").format(
+                count=len(self.removed), folder=self.print_dir, names=names + more))
         if self.files:
-            lines.append(f"For the print room: the {len(self.files)} PDF file(s) above, A4, "
-                         f"{'duplex (long edge)' if self.duplex else 'simplex'}, 100 % (no fit to page), "
-                         f"no stapling; with each its .csv manifest to check the stack (sheets per municipality).")
+            sides = _("duplex (long edge)") if self.duplex else _("simplex")
+            lines.append(ngettext("For the print room: the {count} PDF file(s) above, A4, {sides}, 100 % (no fit to "
+                                  "page), no stapling; with each its .csv manifest to check the stack (sheets per "
+                                  "municipality).",
+                                  "For the print room: the {count} PDF file(s) above, A4, {sides}, 100 % (no fit to "
+                                  "page), no stapling; with each its .csv manifest to check the stack (sheets per "
+                                  "municipality).", len(self.files)).format(count=len(self.files), sides=sides))
         if self.no_address:
-            lines.append(f"Not bundled, no postal address ({len(self.no_address)}, listed in "
-                         f"{self.no_address_file}):")
-            lines += [f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing"
-                      for entry, missing in self.no_address]
+            lines.append(_("Not bundled, no postal address ({count}, listed in {file}):").format(
+                count=len(self.no_address), file=self.no_address_file))
+            lines += ["  " + _("{ags} {designation}: {columns} missing").format(
+                ags=entry.signatory.ags, designation=entry.signatory.bezeichnung, columns=", ".join(missing))
+                for entry, missing in self.no_address]
         return lines
 
 
@@ -112,7 +119,8 @@ class BundleSummary:
 def current_entries(ledger: Ledger, round_id: str) -> list[Entry]:
     records = ledger.latest_documents(round_id)
     if not records:
-        raise InvalidInputError(f"the ledger has no documents for round {round_id}; run `engagiert render` first")
+        raise InvalidInputError(_("the ledger has no documents for round {round}; run `engagiert render` first")
+                                .format(round=round_id))
     return [Entry(record, signatory_from_ledger(record.signatory)) for _, record in sorted(records.items())]
 
 
@@ -133,14 +141,14 @@ def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_
         if current is None:
             refreshed.append(entry)
         elif fingerprint(printed_fields(current, round_cfg), templates_sha) != entry.record.fingerprint:
-            outdated.append(f"{current.ags} ({current.name}, row {current.row})")
+            outdated.append(_("{ags} ({name}, row {row})").format(ags=current.ags, name=current.name, row=current.row))
         else:
             refreshed.append(Entry(entry.record, current))
     not_rendered = sorted(set(by_ags) - {entry.signatory.ags for entry in entries})
     if outdated or not_rendered:
-        raise InvalidInputError("the signatories file has changed since the documents were rendered ("
-                                + ", ".join(outdated + [f"{ags} (no document yet)" for ags in not_rendered])
-                                + "); run `engagiert render` first")
+        listed = ", ".join(outdated + [_("{ags} (no document yet)").format(ags=ags) for ags in not_rendered])
+        raise InvalidInputError(_("the signatories file has changed since the documents were rendered ({rows}); "
+                                  "run `engagiert render` first").format(rows=listed))
     return refreshed
 
 
@@ -158,7 +166,7 @@ def select_only(entries: list[Entry], only: Iterable[str]) -> list[Entry]:
     known = {entry.signatory.ags for entry in entries}
     unknown = sorted(wanted - known)
     if unknown:
-        raise InvalidInputError(f"--only: no document in this round for AGS {', '.join(unknown)}")
+        raise InvalidInputError(_("--only: no document in this round for AGS {keys}").format(keys=", ".join(unknown)))
     return [entry for entry in entries if entry.signatory.ags in wanted]
 
 
@@ -177,7 +185,8 @@ def group_names(entries: list[Entry], group_by: str) -> dict[str, str]:
                                       or REGIERUNGSBEZIRK_BY_DIGIT.get(entry.signatory.ags[2:3], "ohne Bezirk"))
                 for entry in entries}
     if group_by != "kreis":
-        raise InvalidInputError(f"--group-by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
+        raise InvalidInputError(_("--group-by must be one of {choices}, not {value!r}").format(
+            choices=", ".join(GROUP_BY), value=group_by))
     district_names: dict[str, str] = {}
     for entry in entries:  # a district's own row names it best ("Rhein-Kreis Neuss")
         if len(entry.signatory.ags) == 5 or entry.signatory.typ == KREISFREIE_STADT:
@@ -199,7 +208,8 @@ def _name_key(text: str) -> str:
 
 def sort_entries(entries: list[Entry], sort: str) -> list[Entry]:
     if sort not in SORT_BY:
-        raise InvalidInputError(f"--sort must be one of {', '.join(SORT_BY)}, not {sort!r}")
+        raise InvalidInputError(_("--sort must be one of {choices}, not {value!r}").format(
+            choices=", ".join(SORT_BY), value=sort))
 
     def key(entry: Entry):
         name = (_name_key(entry.signatory.name), _name_key(entry.signatory.bezeichnung), entry.signatory.ags)
@@ -217,13 +227,15 @@ def plan_groups(entries: list[Entry], group_by: str, sort: str, group: str | Non
         wanted = {group.strip().casefold(), slugify(group).casefold()}
         matching = [name for name in groups if name.casefold() in wanted or slugify(name).casefold() in wanted]
         if not matching:
-            raise InvalidInputError(f"--group {group!r}: no such group with --group-by {group_by}; groups are: "
-                                    f"{', '.join(sorted(groups, key=_name_key))}")
+            raise InvalidInputError(_("--group {group!r}: no such group with --group-by {group_by}; groups are: "
+                                      "{groups}").format(group=group, group_by=group_by,
+                                                         groups=", ".join(sorted(groups, key=_name_key))))
         groups = {name: groups[name] for name in matching}
     slugs: dict[str, str] = {}
     for name in groups:
         if slugify(name) in slugs:  # "Köln" and "Koeln" would overwrite each other's file
-            raise InvalidInputError(f"groups {slugs[slugify(name)]!r} and {name!r} get the same file name")
+            raise InvalidInputError(_("groups {first!r} and {second!r} get the same file name").format(
+                first=slugs[slugify(name)], second=name))
         slugs[slugify(name)] = name
     return [(name, sort_entries(groups[name], sort)) for name in sorted(groups, key=_name_key)]
 
@@ -273,14 +285,15 @@ def assemble(group: str, entries: list[Entry], letters: list[RenderedLetters], o
         try:
             document_bytes = document_path.read_bytes()
         except FileNotFoundError as exc:
-            raise InvalidInputError(f"{document_path}: the document of {entry.signatory.bezeichnung} is missing; "
-                                    "run `engagiert render` again to restore it") from exc
+            raise InvalidInputError(_("{file}: the document of {designation} is missing; run `engagiert render` "
+                                      "again to restore it").format(file=document_path,
+                                                                    designation=entry.signatory.bezeichnung)) from exc
         if hashlib.sha256(document_bytes).hexdigest() != entry.record.sha256:
-            raise InvalidInputError(f"{document_path}: the file differs from the rendered one in the ledger; "
-                                    "run `engagiert render` again to restore it")
+            raise InvalidInputError(_("{file}: the file differs from the rendered one in the ledger; run "
+                                      "`engagiert render` again to restore it").format(file=document_path))
         recipe.update(entry.record.sha256.encode())
         document = PdfReader(io.BytesIO(document_bytes))
-        for _ in range(copies):
+        for _copy in range(copies):
             for page in document.pages:
                 writer.add_page(page)
             pad_to_front_side()
@@ -321,7 +334,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     """Write the print bundles. `signatories`, when given, supplies current postal addresses
     (see refresh_addresses); otherwise the rows stored in the ledger at rendering are used."""
     if copies < 1:
-        raise InvalidInputError("--copies must be at least 1")
+        raise InvalidInputError(_("--copies must be at least 1"))
     out = Path(out)
     only = list(only)
     with Ledger.open(out) as ledger:
@@ -384,8 +397,3 @@ def _remove_stale(print_dir: Path, keep: set[Path]) -> list[Path]:
     for path in stale:
         path.unlink()
     return stale
-
-
-# --- dispatch -------------------------------------------------------------------------------------------
-
-
