@@ -127,6 +127,16 @@ def test_click_errors_are_german(runner, german):
             "nicht)") in wrong.output
 
 
+def test_a_file_error_is_german(runner, german, tmp_path, monkeypatch):
+    def refused(path, prefill=True):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("pipeline.workbook_template.write_template", refused)
+    result = engagiert(runner, "template", "--output", str(tmp_path / "vorlage.xlsx"))
+    assert result.exit_code == 5
+    assert result.output == f"Fehler: Zugriff verweigert: {tmp_path / 'vorlage.xlsx'}\n"
+
+
 # --- validation -------------------------------------------------------------------------------------------
 
 def broken_signatories(base: Path) -> Path:

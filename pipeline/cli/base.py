@@ -20,6 +20,10 @@ from ..i18n import N_, _
 from .click_texts import route_click_through_catalogue
 
 INTERRUPTED = N_("Interrupted (Ctrl-C); nothing was half-written.")
+#: The operating system's words for the file errors a clerk meets (Python gives them in English), translated.
+OS_ERRORS = (N_("Permission denied"), N_("Operation not permitted"), N_("No space left on device"),
+             N_("Disk quota exceeded"), N_("No such file or directory"), N_("Read-only file system"),
+             N_("Is a directory"), N_("Not a directory"), N_("File exists"))
 
 
 def _value_word(param: click.Parameter) -> str | None:
@@ -89,7 +93,8 @@ class EngagiertGroup(_Translated, click.Group):
             click.echo(_("Error: {message}").format(message=exc.message), err=True)
             raise click.exceptions.Exit(int(exc.exit_code)) from exc
         except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
-            what = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            said = _(exc.strerror) if exc.strerror in OS_ERRORS else exc.strerror or exc
+            what = f"{said}: {exc.filename or ''}".rstrip(": ")
             click.echo(_("Error: {message}").format(message=what), err=True)
             raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
         except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions
