@@ -31,7 +31,7 @@ $(CATALOGUE).mo: $(CATALOGUE).po $(STAMP)
 i18n: $(STAMP)
 	PYTHONPATH=scripts $(BIN)/pybabel extract -F babel.cfg -o pipeline/locale/engagiert.pot --no-location --sort-output \
 		--project engagiert pipeline
-	$(BIN)/pybabel update -D engagiert -i pipeline/locale/engagiert.pot -d pipeline/locale -l de --no-fuzzy-matching
+	$(BIN)/pybabel update -D engagiert -i pipeline/locale/engagiert.pot -d pipeline/locale -l de --no-fuzzy-matching --ignore-obsolete
 
 # Re-install when the project's dependencies change; system libraries are checked each time (cheap).
 $(STAMP): pyproject.toml

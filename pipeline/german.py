@@ -7,6 +7,8 @@ the document then uses both forms, as German forms do, and the signer fills in t
 
 from __future__ import annotations
 
+from .i18n import N_, _
+
 # Canonical municipality types, as in nrw-kommunen.csv.
 KREISFREIE_STADT = "kreisfreie Stadt"
 STADT = "Stadt"
@@ -99,6 +101,8 @@ def salutation(gender: str | None, office: str, titel: str, nachname: str) -> st
 
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
           "November", "Dezember")
+#: Python's words for an impossible date, translated where they are shown (parse_date).
+DATE_ERRORS = (N_("day is out of range for month"), N_("month must be in 1..12"), N_("year 0 is out of range"))
 NUMBER_WORDS = ("null", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
                 "elf", "zwölf")
 
@@ -118,8 +122,8 @@ def parse_date(text: str):
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"'{value}' is not a valid date ({exc})") from exc
-    raise ValueError(f"'{value}' is not a date: write it as 17.05.2024 or 2024-05-17")
+        raise ValueError(_("'{value}' is not a valid date ({error})").format(value=value, error=_(str(exc)))) from exc
+    raise ValueError(_("'{value}' is not a date: write it as 17.05.2024 or 2024-05-17").format(value=value))
 
 
 #: The office's clock: times a person reads are local time, whatever the server's zone.

@@ -56,3 +56,17 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "extract
 
 def catalogue_compiled() -> bool:
     return (LOCALE_DIR / "de" / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file()
+
+
+def state_label(state: str) -> str:
+    """A document state as a person reads it: its German label (states.py) in German, its id in English."""
+    if language() == "en":
+        return str(state)
+    from .states import STATE_LABELS_DE
+
+    return STATE_LABELS_DE.get(state, str(state))
+
+
+def date_text(date) -> str:
+    """A date for a person: 17.05.2024 in German, 2024-05-17 (ISO) in English."""
+    return date.isoformat() if language() == "en" else date.strftime("%d.%m.%Y")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .i18n import _
 from .round_services import MailConfig, PortalConfig, load_mail, load_portal
 from .templating import TEMPLATES_DIR
 
@@ -116,44 +117,46 @@ class RoundConfig:
 
 def _require(table: dict, key: str, where: str, path: Path, kind=str):
     if key not in table:
-        raise InvalidInputError(f"{path}: [{where}] needs '{key}'")
+        raise InvalidInputError(_("{file}: [{section}] needs '{key}'").format(file=path, section=where, key=key))
     value = table[key]
     if not isinstance(value, kind):
-        raise InvalidInputError(f"{path}: [{where}] {key} must be a {kind.__name__}, not {value!r}")
+        raise InvalidInputError(_("{file}: [{section}] {key} must be a {kind}, not {value!r}").format(
+            file=path, section=where, key=key, kind=kind.__name__, value=value))
     return value
 
 
 def load_round(path: Path) -> RoundConfig:
     path = Path(path)
     if not path.exists():
-        raise InvalidInputError(f"{path}: round file not found; start from the commented example: "
-                                f"cp {ROUND_EXAMPLE} {path}")
+        raise InvalidInputError(_("{file}: round file not found; start from the commented example: cp {example} "
+                                  "{file}").format(file=path, example=ROUND_EXAMPLE))
     raw = path.read_bytes()
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{path}: not valid TOML: {exc}") from exc
+        raise InvalidInputError(_("{file}: not valid TOML: {error}").format(file=path, error=exc)) from exc
 
     _check_keys(data, path)
     round_table = data.get("round", {})
     round_id = str(_require(round_table, "id", "round", path)).strip().upper()
     if not ROUND_ID_PATTERN.match(round_id):
-        raise InvalidInputError(f"{path}: [round] id '{round_id}' may use only letters, digits and '-' "
-                                "(at most 20), e.g. \"2024-05\"")
+        raise InvalidInputError(_("{file}: [round] id '{id}' may use only letters, digits and '-' (at most 20), "
+                                  "e.g. \"2024-05\"").format(file=path, id=round_id))
     date = _require(round_table, "date", "round", path, dt.date)
     deadline = round_table.get("deadline")
     if deadline is not None and not isinstance(deadline, dt.date):
-        raise InvalidInputError(f"{path}: [round] deadline must be a date like 2024-06-30")
+        raise InvalidInputError(_("{file}: [round] deadline must be a date like 2024-06-30").format(file=path))
 
     co = data.get("cosignatory", {})
     facsimile = co.get("facsimile") or None
     if facsimile:
         facsimile = (path.parent / facsimile).resolve()
         if not facsimile.is_file():
-            raise InvalidInputError(f"{path}: [cosignatory] facsimile image {facsimile} not found")
+            raise InvalidInputError(_("{file}: [cosignatory] facsimile image {image} not found").format(
+                file=path, image=facsimile))
     anrede = str(co.get("anrede", "")).strip()
     if anrede.lower() not in ("frau", "herr", ""):
-        raise InvalidInputError(f"{path}: [cosignatory] anrede must be Frau, Herr or empty")
+        raise InvalidInputError(_("{file}: [cosignatory] anrede must be Frau, Herr or empty").format(file=path))
     cosignatory = Cosignatory(
         name=_require(co, "name", "cosignatory", path),
         anrede=anrede,
@@ -186,12 +189,13 @@ def load_round(path: Path) -> RoundConfig:
 def _load_letter(table: dict, path: Path) -> Letter:
     letter_date = table.get("date")
     if letter_date is not None and not isinstance(letter_date, dt.date):
-        raise InvalidInputError(f"{path}: [letter] date must be a date like 2024-05-15")
+        raise InvalidInputError(_("{file}: [letter] date must be a date like 2024-05-15").format(file=path))
     values = {}
     for key in ("subject", "return_line", "signature_name", "signature_title", "closing"):
         if key in table:
             if not isinstance(table[key], str):
-                raise InvalidInputError(f"{path}: [letter] {key} must be a string, not {table[key]!r}")
+                raise InvalidInputError(_("{file}: [letter] {key} must be a string, not {value!r}").format(
+                    file=path, key=key, value=table[key]))
             values[key] = table[key].strip()
     if "templates" in table:
         values["templates"] = _letter_templates(table["templates"], path)
@@ -233,16 +237,18 @@ def _check_keys(data: dict, path: Path) -> None:
                                 "(default ENGAGIERT_MAIL_PASSWORD) or in a file named by password_file")
     unknown = sorted(set(data) - set(KNOWN_KEYS))
     if unknown:
-        raise InvalidInputError(f"{path}: unknown section(s) or key(s) outside a section: {', '.join(unknown)}; "
-                                f"known sections: {', '.join(f'[{name}]' for name in KNOWN_KEYS)}")
+        raise InvalidInputError(_("{file}: unknown section(s) or key(s) outside a section: {unknown}; known "
+                                  "sections: {known}").format(file=path, unknown=", ".join(unknown),
+                                                              known=", ".join(f"[{name}]" for name in KNOWN_KEYS)))
     for section, known in KNOWN_KEYS.items():
         table = data.get(section, {})
         if not isinstance(table, dict):
-            raise InvalidInputError(f"{path}: [{section}] must be a section (a table), not {table!r}")
+            raise InvalidInputError(_("{file}: [{section}] must be a section (a table), not {value!r}").format(
+                file=path, section=section, value=table))
         unknown = sorted(set(table) - set(known))
         if unknown:
-            raise InvalidInputError(f"{path}: [{section}] has unknown key(s) {', '.join(unknown)}; known: "
-                                    f"{', '.join(known)}")
+            raise InvalidInputError(_("{file}: [{section}] has unknown key(s) {unknown}; known: {known}").format(
+                file=path, section=section, unknown=", ".join(unknown), known=", ".join(known)))
 
 
 def _remind_after_days(table: dict, path: Path) -> int:
@@ -252,8 +258,8 @@ def _remind_after_days(table: dict, path: Path) -> int:
     except (TypeError, ValueError):
         days = -1
     if days < 0:
-        raise InvalidInputError(f"{path}: [round] remind_after_days must be a number of days (0 or more), "
-                                f"not {value!r}")
+        raise InvalidInputError(_("{file}: [round] remind_after_days must be a number of days (0 or more), not "
+                                  "{value!r}").format(file=path, value=value))
     return days
 
 
@@ -261,20 +267,22 @@ def _load_checkin(table: dict, path: Path) -> CheckinConfig:
     base = path.parent
     inbox = table.get("inbox", "inbox")
     if not isinstance(inbox, str) or not inbox.strip():
-        raise InvalidInputError(f"{path}: [checkin] inbox must be a folder name or path, not {inbox!r}")
+        raise InvalidInputError(_("{file}: [checkin] inbox must be a folder name or path, not {value!r}").format(
+            file=path, value=inbox))
     roots = table.get("trust_roots", [])
     if isinstance(roots, str):
         roots = [roots]
     if not isinstance(roots, list) or not all(isinstance(root, str) and root.strip() for root in roots):
-        raise InvalidInputError(f"{path}: [checkin] trust_roots must be a list of certificate files, "
-                                f"e.g. [\"ca.pem\"], not {roots!r}")
+        raise InvalidInputError(_("{file}: [checkin] trust_roots must be a list of certificate files, e.g. "
+                                  "[\"ca.pem\"], not {value!r}").format(file=path, value=roots))
     limits = {}
     for key in ("max_mb", "max_pages", "max_megapixels", "max_seconds"):
         value = table.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise InvalidInputError(f"{path}: [checkin] {key} must be a positive number, not {value!r}")
+            raise InvalidInputError(_("{file}: [checkin] {key} must be a positive number, not {value!r}").format(
+                file=path, key=key, value=value))
         limits[key] = value
     return CheckinConfig(inbox=base / inbox, trust_roots=tuple(base / root for root in roots), **limits,
                          signers=_load_signers(table.get("signers", {}), path))
@@ -285,25 +293,26 @@ def _load_signers(table, path: Path) -> dict:
     import re
 
     if not isinstance(table, dict):
-        raise InvalidInputError(f"{path}: [checkin.signers] must be a table of municipalities by AGS")
+        raise InvalidInputError(_("{file}: [checkin.signers] must be a table of municipalities by AGS").format(
+            file=path))
     signers = {}
     for ags, rule in table.items():
         where = f'{path}: [checkin.signers."{ags}"]'
         if not re.fullmatch(r"\d{5}|\d{8}", str(ags)) or not isinstance(rule, dict):
-            raise InvalidInputError(f"{where} must be a table under a 5- or 8-digit AGS")
+            raise InvalidInputError(_("{where} must be a table under a 5- or 8-digit AGS").format(where=where))
         unknown = sorted(set(rule) - {"organisations", "fingerprints"})
         if unknown:
-            raise InvalidInputError(f"{where} has unknown key(s) {', '.join(unknown)}; known: organisations, "
-                                    "fingerprints")
+            raise InvalidInputError(_("{where} has unknown key(s) {unknown}; known: organisations, fingerprints")
+                                    .format(where=where, unknown=", ".join(unknown)))
         organisations = rule.get("organisations", [])
         fingerprints = rule.get("fingerprints", [])
         if not (isinstance(organisations, list) and all(isinstance(o, str) and o.strip() for o in organisations)):
-            raise InvalidInputError(f"{where} organisations must be a list of names")
+            raise InvalidInputError(_("{where} organisations must be a list of names").format(where=where))
         cleaned = [str(value).replace(":", "").strip().lower() for value in fingerprints] \
             if isinstance(fingerprints, list) else None
         if cleaned is None or not all(re.fullmatch(r"[0-9a-f]{64}", value) for value in cleaned):
-            raise InvalidInputError(f"{where} fingerprints must be a list of SHA-256 certificate fingerprints "
-                                    "(64 hex digits, colons allowed)")
+            raise InvalidInputError(_("{where} fingerprints must be a list of SHA-256 certificate fingerprints (64 "
+                                      "hex digits, colons allowed)").format(where=where))
         signers[str(ags)] = {"organisations": tuple(organisations), "fingerprints": tuple(cleaned)}
     return signers
 

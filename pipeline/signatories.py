@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import german, spreadsheet
 from .errors import InvalidInputError
+from .i18n import _, ngettext
 
 REQUIRED_COLUMNS = ("ags", "name", "bezeichnung", "typ")
 OPTIONAL_COLUMNS = ("kreis", "regierungsbezirk", "anrede", "titel", "vorname", "nachname", "funktion",
@@ -89,9 +90,9 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column:
-            where.append(f"column '{self.column}'")
+            where.append(_("column '{column}'").format(column=self.column))
         return f"{', '.join(where)}: {self.message}"
 
 
@@ -102,8 +103,10 @@ class SignatoriesInvalid(InvalidInputError):
         self.problems = problems
         lines = "\n".join(f"  - {problem}" for problem in problems[:self.MAX_LISTED])
         if len(problems) > self.MAX_LISTED:
-            lines += f"\n  … and {len(problems) - self.MAX_LISTED} more"
-        super().__init__(f"{len(problems)} problem(s) in the signatories file, nothing was written:\n{lines}")
+            lines += "\n  " + _("… and {count} more").format(count=len(problems) - self.MAX_LISTED)
+        super().__init__(ngettext("{count} problem(s) in the signatories file, nothing was written:",
+                                  "{count} problem(s) in the signatories file, nothing was written:",
+                                  len(problems)).format(count=len(problems)) + f"\n{lines}")
 
 
 @dataclass
@@ -132,35 +135,38 @@ def _normalise_header(cells: list[str], file: str, problems: list[Problem], warn
         if not column:
             continue
         if column in seen:
-            problems.append(Problem(file, 1, column, "the column appears twice in the header"))
+            problems.append(Problem(file, 1, column, _("the column appears twice in the header")))
         seen.setdefault(column, position)
         if column not in KNOWN_COLUMNS and column not in IGNORED_COLUMNS:
-            warnings.append(Problem(file, 1, column, "unknown column, ignored"))
+            warnings.append(Problem(file, 1, column, _("unknown column, ignored")))
     missing = [required for required in REQUIRED_COLUMNS if required not in seen]
     if missing and len(columns) == 1:
-        problems.append(Problem(file, 1, None, f"the header is a single column ('{columns[0][:60]}'): the file "
-                                               "must be separated by commas, semicolons or tabs"))
+        problems.append(Problem(file, 1, None, _("the header is a single column ('{header}'): the file must be "
+                                                 "separated by commas, semicolons or tabs").format(
+            header=columns[0][:60])))
         return seen
     for required in missing:
-        problems.append(Problem(file, 1, required, "required column is missing"))
+        problems.append(Problem(file, 1, required, _("required column is missing")))
     return seen
 
 
 def _check_ags(ags: str, typ: str, file: str, row: int, problems: list[Problem],
                warnings: list[Problem]) -> str:
     if not ags.isdigit() or not ags.isascii():
-        problems.append(Problem(file, row, "ags", f"'{ags[:40]}' is not a key: digits only"))
+        problems.append(Problem(file, row, "ags", _("'{value}' is not a key: digits only").format(value=ags[:40])))
         return ags
     if not typ:  # unknown type, already reported: the length cannot be judged
         return ags
     expected = 5 if typ in german.DISTRICT_TYPES else 8
     if len(ags) == expected - 1:
         # Excel stores a key like 05111000 as the number 5111000; the lost zero is restored exactly.
-        warnings.append(Problem(file, row, "ags", f"'{ags}' lost its leading zero (Excel); read as '0{ags}'"))
+        warnings.append(Problem(file, row, "ags", _("'{value}' lost its leading zero (Excel); read as '0{value}'")
+                                .format(value=ags)))
         ags = "0" + ags
     if len(ags) != expected:
-        kind = "a Kreis key (5 digits)" if expected == 5 else "an AGS of 8 digits"
-        problems.append(Problem(file, row, "ags", f"'{ags}' has {len(ags)} digits; a {typ} needs {kind}"))
+        message = (_("'{value}' has {digits} digits; a {type} needs a Kreis key (5 digits)") if expected == 5
+                   else _("'{value}' has {digits} digits; a {type} needs an AGS of 8 digits"))
+        problems.append(Problem(file, row, "ags", message.format(value=ags, digits=len(ags), type=typ)))
     return ags
 
 
@@ -169,39 +175,42 @@ def _validate_record(values: dict[str, str], file: str, row: int, problems: list
     before = len(problems)
     for column, value in values.items():
         if len(value) > MAX_CELL_LENGTH:
-            problems.append(Problem(file, row, column, f"the cell holds {len(value)} characters "
-                                                       f"(at most {MAX_CELL_LENGTH})"))
+            problems.append(Problem(file, row, column, _("the cell holds {count} characters (at most {limit})")
+                                    .format(count=len(value), limit=MAX_CELL_LENGTH)))
             values[column] = ""
         elif _invisible_characters(value):
-            problems.append(Problem(file, row, column, "the cell contains invisible control characters"))
+            problems.append(Problem(file, row, column, _("the cell contains invisible control characters")))
     for column in REQUIRED_COLUMNS:
         if not values.get(column):
-            problems.append(Problem(file, row, column, "required value is empty"))
+            problems.append(Problem(file, row, column, _("required value is empty")))
 
     typ = TYPES_BY_LOWER.get(values.get("typ", "").lower(), "")
     if values.get("typ") and not typ:
-        problems.append(Problem(file, row, "typ", f"unknown type '{values['typ'][:40]}'; expected one of: "
-                                                  + ", ".join(german.KNOWN_TYPES)))
+        problems.append(Problem(file, row, "typ", _("unknown type '{value}'; expected one of: {types}").format(
+            value=values["typ"][:40], types=", ".join(german.KNOWN_TYPES))))
     ags = values.get("ags", "")
     if ags:
         ags = _check_ags(ags, typ, file, row, problems, warnings)
 
     anrede = values.get("anrede", "")
     if anrede.lower() not in german.ANREDE_TO_GENDER:
-        problems.append(Problem(file, row, "anrede", f"'{anrede[:40]}' is not Frau, Herr or empty"))
+        problems.append(Problem(file, row, "anrede", _("'{value}' is not Frau, Herr or empty").format(
+            value=anrede[:40])))
         anrede = ""
     anrede = anrede.capitalize()
 
     email = values.get("email", "")
     if email and not EMAIL_PATTERN.match(email):
-        problems.append(Problem(file, row, "email", f"'{email[:60]}' is not an e-mail address"))
+        problems.append(Problem(file, row, "email", _("'{value}' is not an e-mail address").format(value=email[:60])))
 
     plz = values.get("plz", "")
     if plz and plz.isdigit() and len(plz) == 4:
-        warnings.append(Problem(file, row, "plz", f"'{plz}' lost its leading zero (Excel); read as '0{plz}'"))
+        warnings.append(Problem(file, row, "plz", _("'{value}' lost its leading zero (Excel); read as '0{value}'")
+                                .format(value=plz)))
         plz = "0" + plz
     if plz and not (plz.isdigit() and len(plz) == 5 and plz.isascii()):
-        problems.append(Problem(file, row, "plz", f"'{plz[:20]}' is not a German postcode (5 digits)"))
+        problems.append(Problem(file, row, "plz", _("'{value}' is not a German postcode (5 digits)").format(
+            value=plz[:20])))
 
     regierungsbezirk = values.get("regierungsbezirk", "")
     if not regierungsbezirk and len(ags) >= 3 and ags.startswith("05"):
@@ -218,11 +227,11 @@ def _validate_record(values: dict[str, str], file: str, row: int, problems: list
     )
     for column, value in values.items():
         if value[:1] in ("=", "+", "@"):
-            warnings.append(Problem(file, row, column, f"'{value[:40]}' looks like a spreadsheet formula; it is "
-                                                       "printed as text"))
+            warnings.append(Problem(file, row, column, _("'{value}' looks like a spreadsheet formula; it is printed "
+                                                         "as text").format(value=value[:40])))
     if not signatory.nachname:
-        warnings.append(Problem(file, row, "nachname", "no office holder named: the document gets an empty "
-                                                       "name line to fill in by hand"))
+        warnings.append(Problem(file, row, "nachname", _("no office holder named: the document gets an empty name "
+                                                         "line to fill in by hand")))
     for column in TEXT_COLUMNS:
         damage = encoding_damage(values.get(column, ""))
         if damage:
@@ -242,16 +251,16 @@ _MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹Œ�
 def encoding_damage(value: str) -> str:
     """Why `value` looks damaged by a wrong encoding on its way into the file, or "" if it does not."""
     if _LOST_LETTER.search(value):
-        return (f"'{value[:40]}': a letter seems lost ('?' inside a word): the file was probably saved in an "
-                "encoding that lacks it (Excel: save as 'CSV UTF-8'); check the spelling")
+        return _("'{value}': a letter seems lost ('?' inside a word): the file was probably saved in an encoding "
+                 "that lacks it (Excel: save as 'CSV UTF-8'); check the spelling").format(value=value[:40])
     if _MOJIBAKE.search(value):
         try:
             repaired = value.encode("cp1252").decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             repaired = ""
-        hint = f" (probably '{repaired[:40]}')" if repaired else ""
-        return (f"'{value[:40]}' looks like UTF-8 read in another encoding{hint}: check the file's encoding "
-                "and the spelling")
+        hint = _(" (probably '{repaired}')").format(repaired=repaired[:40]) if repaired else ""
+        return _("'{value}' looks like UTF-8 read in another encoding{hint}: check the file's encoding and the "
+                 "spelling").format(value=value[:40], hint=hint)
     return ""
 
 
@@ -259,30 +268,34 @@ def completeness_lines(signatories: list[Signatory]) -> list[str]:
     """What is missing from the rows, counted, with what each gap will block later (so that a clerk fills
     it in now, not when `bundle` or `remind` stops weeks later)."""
     gaps = [
-        ([s for s in signatories if not s.nachname], "without office holder",
-         "their documents get an empty name line to fill in by hand"),
-        ([s for s in signatories if s.missing_address_fields], "without a complete postal address",
-         "no cover letter: `bundle` leaves them out"),
-        ([s for s in signatories if not s.email], "without e-mail address",
-         "no reminder by e-mail: `remind` lists them"),
-        ([s for s in signatories if not s.anrede and s.nachname], "without anrede",
-         "the office title and salutation stay neutral (both forms)"),
+        ([s for s in signatories if not s.nachname],
+         _("{count} of {total} without office holder ({rows}): their documents get an empty name line to fill in "
+           "by hand")),
+        ([s for s in signatories if s.missing_address_fields],
+         _("{count} of {total} without a complete postal address ({rows}): no cover letter: `bundle` leaves them "
+           "out")),
+        ([s for s in signatories if not s.email],
+         _("{count} of {total} without e-mail address ({rows}): no reminder by e-mail: `remind` lists them")),
+        ([s for s in signatories if not s.anrede and s.nachname],
+         _("{count} of {total} without anrede ({rows}): the office title and salutation stay neutral (both "
+           "forms)")),
     ]
     lines = []
-    for rows, what, consequence in gaps:
+    for rows, text in gaps:
         if rows:
-            sample = ", ".join(f"row {s.row}" for s in rows[:5]) + (", …" if len(rows) > 5 else "")
-            lines.append(f"  {len(rows)} of {len(signatories)} {what} ({sample}): {consequence}")
-    return (["Completeness:", *lines] if lines else
-            [f"Completeness: all {len(signatories)} rows have an office holder, a postal and an e-mail address."])
+            sample = ", ".join(_("row {row}").format(row=s.row) for s in rows[:5]) + (", …" if len(rows) > 5 else "")
+            lines.append("  " + text.format(count=len(rows), total=len(signatories), rows=sample))
+    return ([_("Completeness:"), *lines] if lines else
+            [_("Completeness: all {count} rows have an office holder, a postal and an e-mail address.").format(
+                count=len(signatories))])
 
 
 def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | None = None) -> LoadResult:
     warnings = [] if warnings is None else warnings
     problems: list[Problem] = []
     if not rows or not any(_clean(cell) for cell in rows[0]):
-        raise SignatoriesInvalid([Problem(file, 1, None, "the file is empty or its first row (the header) "
-                                                        "is blank")])
+        raise SignatoriesInvalid([Problem(file, 1, None, _("the file is empty or its first row (the header) is "
+                                                          "blank"))])
     positions = _normalise_header(rows[0], file, problems, warnings)
     if problems:
         raise SignatoriesInvalid(problems)
@@ -294,8 +307,9 @@ def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | No
         if not any(cleaned):
             continue  # blank line: Excel shows it, we skip it
         if len(cleaned) > len(rows[0]) and any(cleaned[len(rows[0]):]):
-            problems.append(Problem(file, index, None, f"the row has {len(cleaned)} cells but the header "
-                                                       f"only {len(rows[0])}: a separator inside a value?"))
+            problems.append(Problem(file, index, None, _("the row has {cells} cells but the header only {header}: a "
+                                                         "separator inside a value?").format(
+                cells=len(cleaned), header=len(rows[0]))))
             continue
         values = {column: (cleaned[pos] if pos < len(cleaned) else "") for column, pos in positions.items()
                   if column in KNOWN_COLUMNS}
@@ -303,15 +317,15 @@ def validate_rows(rows: list[list[str]], file: str, warnings: list[Problem] | No
         if signatory is None:
             continue
         if signatory.ags in first_row_of_ags:
-            problems.append(Problem(file, index, "ags", f"'{signatory.ags}' already appears in row "
-                                                        f"{first_row_of_ags[signatory.ags]}"))
+            problems.append(Problem(file, index, "ags", _("'{value}' already appears in row {row}").format(
+                value=signatory.ags, row=first_row_of_ags[signatory.ags])))
             continue
         first_row_of_ags[signatory.ags] = index
         signatories.append(signatory)
     if problems:
         raise SignatoriesInvalid(problems)
     if not signatories:
-        raise SignatoriesInvalid([Problem(file, None, None, "the file has a header but no data rows")])
+        raise SignatoriesInvalid([Problem(file, None, None, _("the file has a header but no data rows"))])
     return LoadResult(signatories, warnings)
 
 
@@ -331,10 +345,12 @@ def warning_lines(warnings: list[Problem], limit: int = 20) -> list[str]:
     lines = []
     for (file, column, message), members in groups.items():
         if len(members) <= 3:
-            lines.extend(f"warning: {member}" for member in members)
+            lines.extend(_("warning: {problem}").format(problem=member) for member in members)
         else:
             rows = ", ".join(str(member.row) for member in members[:5])
-            lines.append(f"warning: {file}, column '{column}': {message} ({len(members)} rows: {rows}, …)")
+            lines.append(_("warning: {file}, column '{column}': {message} ({count} rows: {rows}, …)").format(
+                file=file, column=column, message=message, count=len(members), rows=rows))
     if len(lines) > limit:
-        return [*lines[:limit], f"… and {len(lines) - limit} more warning(s)"]
+        return [*lines[:limit], ngettext("… and {count} more warning(s)", "… and {count} more warning(s)",
+                                         len(lines) - limit).format(count=len(lines) - limit)]
     return lines

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .i18n import _
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -25,7 +26,8 @@ def _decode(raw: bytes, file: str, notes: list[str]) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InvalidInputError(f"{file}: starts like UTF-16 but is not readable as UTF-16 ({exc})") from exc
+            raise InvalidInputError(_("{file}: starts like UTF-16 but is not readable as UTF-16 ({error})").format(
+                file=file, error=exc)) from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -42,8 +44,8 @@ def _decode(raw: bytes, file: str, notes: list[str]) -> str:
         except UnicodeDecodeError:
             decoded.append(line.decode("cp1252", errors="replace"))
     if utf8_lines:
-        notes.append("the file mixes UTF-8 and Windows-1252 lines; each line was read in its own encoding: "
-                     "check umlauts")
+        notes.append(_("the file mixes UTF-8 and Windows-1252 lines; each line was read in its own encoding: "
+                       "check umlauts"))
     return "\n".join(decoded)
 
 
@@ -105,7 +107,8 @@ def parse_csv(text: str, delimiter: str, file: str) -> list[list[str]]:
                     raise
                 width *= 2
     except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{file}: not readable as CSV ({' '.join(str(exc).split())})") from exc
+        raise InvalidInputError(_("{file}: not readable as CSV ({error})").format(
+            file=file, error=" ".join(str(exc).split()))) from exc
     cells = frame.to_numpy(dtype=object)
     beyond_header = (cells[:, header_width:] != "").any(axis=1)
     rows = []
@@ -122,7 +125,8 @@ def _read_xlsx_rows(path: Path) -> list[list[str]]:
     try:
         frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - any failure of the workbook parser is a bad file, never a crash
-        raise InvalidInputError(f"{path.name}: not a readable Excel workbook ({exc})") from exc
+        raise InvalidInputError(_("{file}: not a readable Excel workbook ({error})").format(
+            file=path.name, error=exc)) from exc
     return [[cell if isinstance(cell, str) else "" for cell in row] for row in frame.to_numpy(dtype=object).tolist()]
 
 
@@ -131,13 +135,15 @@ def read_rows(path: Path) -> tuple[list[list[str]], list[str]]:
     now: that its lines mix two encodings)."""
     notes: list[str] = []
     if not path.exists():
-        raise InvalidInputError(f"{path}: file not found")
+        raise InvalidInputError(_("{file}: file not found").format(file=path))
     if not path.is_file():
-        raise InvalidInputError(f"{path}: not a file")
+        raise InvalidInputError(_("{file}: not a file").format(file=path))
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise InvalidInputError(f"{path.name}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+        raise InvalidInputError(_("{file}: the file is larger than {limit} MB").format(
+            file=path.name, limit=MAX_FILE_BYTES // 2**20))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx_rows(path), notes
     if path.suffix.lower() == ".xls":
-        raise InvalidInputError(f"{path.name}: old .xls workbooks are not supported; save as .xlsx or CSV")
+        raise InvalidInputError(_("{file}: old .xls workbooks are not supported; save as .xlsx or CSV").format(
+            file=path.name))
     return _read_csv_rows(path, notes), notes

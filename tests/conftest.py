@@ -11,13 +11,16 @@ from pipeline.cli import cli
 from .helpers import ROUND_TOML, nrw_rows, person, write_csv
 
 
-@pytest.fixture(autouse=True)
-def english_unless_a_test_asks_for_german(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def english_unless_a_test_asks_for_german():
     """The program speaks German unless the locale names English (pipeline/i18n.py). Most tests assert the
-    English source texts, so they run with LANG=en_GB.UTF-8; the German tests set their own locale."""
-    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    English source texts, so they run with LANG=en_GB.UTF-8, session-wide so that fixtures shared by a module
+    or the session do too; the German tests set their own locale (monkeypatch undoes it after each)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            patch.delenv(variable, raising=False)
+        patch.setenv("LANG", "en_GB.UTF-8")
+        yield
 
 
 @pytest.fixture

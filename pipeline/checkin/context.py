@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..docid import load_secret
 from ..errors import InvalidInputError
+from ..i18n import _
 from ..ledger import DocumentRecord, Ledger
 from ..round import RoundConfig
 from .intake import Limits
@@ -41,7 +42,7 @@ def load_settings(round_cfg: RoundConfig, inbox: Path | None = None, trust_roots
         "max_seconds": float(seconds) if seconds is not None else defaults.max_seconds,
     }
     if any(value <= 0 for value in values.values()):
-        raise InvalidInputError(f"{round_cfg.source}: [checkin] limits must be positive numbers")
+        raise InvalidInputError(_("{file}: [checkin] limits must be positive numbers").format(file=round_cfg.source))
     return Settings(inbox=Path(inbox if inbox is not None else configured.inbox),
                     limits=Limits(**{**defaults.__dict__, **values}),
                     trust_roots=load_trust_roots([*configured.trust_roots, *trust_roots]))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..docid import DocIdError, parse_doc_id
 from ..errors import InvalidInputError
+from ..i18n import N_, _
 from ..ledger import DocumentRecord, Ledger, current_actor
 from ..round import RoundConfig
 from ..states import EventKind, State
@@ -25,7 +26,8 @@ from .context import Context
 from .judge import digitally_signed_upload, keep_signed_upload, write_signed
 from .results import DocumentOutcome
 
-NO_COPY_NOTE = "accepted by hand, no copy on file"
+#: Recorded (in the clerk's language, like the clerk's own reason) before the reason of such an acceptance.
+NO_COPY_NOTE = N_("accepted by hand, no copy on file")
 
 
 def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason: str, *,
@@ -34,9 +36,10 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
     out = Path(out)
     text = (reason or "").strip()
     if not text:
-        flag = "--accept" if accept else "--reject"
-        raise InvalidInputError(f"{flag} needs --reason \"…\": every decision is recorded with its reason"
-                                + ("" if accept else " (and the municipality is told why)"))
+        raise InvalidInputError(
+            _("--accept needs --reason \"…\": every decision is recorded with its reason") if accept else
+            _("--reject needs --reason \"…\": every decision is recorded with its reason (and the municipality is "
+              "told why)"))
     try:
         parsed = parse_doc_id(doc_id)
     except DocIdError as exc:
@@ -45,20 +48,21 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
     with Ledger.open(out) as ledger:
         record = ledger.document(str(parsed))
         if record is None or record.round != round_cfg.id:
-            raise InvalidInputError(f"{doc_id}: no such document in round {round_cfg.id}")
+            raise InvalidInputError(_("{doc_id}: no such document in round {round}").format(doc_id=doc_id,
+                                                                                             round=round_cfg.id))
         context = Context(round_cfg, out, ledger)
         current = context.current_document(record.ags)
         question = _outdated_question(ledger, current)
         if current is not None and current.doc_id != record.doc_id:
             if question is None or question["outdated_doc_id"] != record.doc_id:
-                raise InvalidInputError(f"{doc_id} is superseded by {current.doc_id}; decide on the current version")
+                raise InvalidInputError(_("{doc_id} is superseded by {current}; decide on the current version").format(
+                    doc_id=doc_id, current=current.doc_id))
             return _settle_outdated(context, record, current, question, accept, text, who)
         if question is not None:
-            raise InvalidInputError(
-                f"{doc_id} was not returned: the municipality signed the outdated version "
-                f"{question['outdated_doc_id']}. Accept that one to let it count "
-                f"(--accept {question['outdated_doc_id']}), or reject it to ask for {doc_id} "
-                f"(--reject {question['outdated_doc_id']})")
+            raise InvalidInputError(_(
+                "{doc_id} was not returned: the municipality signed the outdated version {outdated}. Accept that "
+                "one to let it count (--accept {outdated}), or reject it to ask for {doc_id} (--reject {outdated})"
+            ).format(doc_id=doc_id, outdated=question["outdated_doc_id"]))
         return _decide_current(context, record, accept, text, who, without_copy)
 
 
@@ -68,15 +72,15 @@ def _decide_current(context: Context, record: DocumentRecord, accept: bool, text
     rows = ledger.received_pages(record.doc_id)
     details: dict = {"clerk": who, "pages_on_file": sorted({row["page"] for row in rows})}
     if accept and not rows and not without_copy:
-        raise InvalidInputError(
-            f"{record.doc_id}: no page of this document was ever received. If the signed original is on "
-            "file (it came by post, say), accept it with --without-copy; the ledger will say "
-            f"'{NO_COPY_NOTE}'")
+        raise InvalidInputError(_(
+            "{doc_id}: no page of this document was ever received. If the signed original is on file (it came by "
+            "post, say), accept it with --without-copy; the ledger will say '{note}'").format(
+            doc_id=record.doc_id, note=_(NO_COPY_NOTE)))
     with ledger.transaction() as cursor:
         state = State.VERIFIED if accept else State.REJECTED
         if accept and not rows:
             details["without_copy"] = True
-            text = f"{NO_COPY_NOTE}: {text}"
+            text = f"{_(NO_COPY_NOTE)}: {text}"
         elif accept:
             signed = _write_signed_copy(context, record, rows)
             if signed is not None:
@@ -117,19 +121,24 @@ def _settle_outdated(context: Context, old: DocumentRecord, current: DocumentRec
             if signed is not None:
                 details["signed_file"] = signed.relative_to(context.out).as_posix()
             Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=old.ags, doc_id=old.doc_id,
-                             state=State.VERIFIED, reason=f"the signed outdated version V{old.version} counts: {text}",
+                             state=State.VERIFIED, reason=_("the signed outdated version V{version} counts: {reason}")
+                             .format(version=old.version, reason=text),
                              details=details, actor=who)
             Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=current.ags,
                              doc_id=current.doc_id, state=State.SUPERSEDED, actor=who,
-                             reason=f"set aside: the signed V{old.version} was accepted instead ({text})",
+                             reason=_("set aside: the signed V{version} was accepted instead ({reason})").format(
+                                 version=old.version, reason=text),
                              details={"clerk": who, "accepted_instead": old.doc_id})
             return DocumentOutcome(old.doc_id, old.ags, name, State.VERIFIED, text, [])
         back_to = question.get("state_before") or State.RENDERED
         Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=old.ags, doc_id=old.doc_id,
-                         reason=f"outdated copy V{old.version} not accepted: {text}", details={"clerk": who},
+                         reason=_("outdated copy V{version} not accepted: {reason}").format(version=old.version,
+                                                                                           reason=text),
+                         details={"clerk": who},
                          actor=who)
         Ledger.add_event(cursor, round_id=round_id, kind=EventKind.DECISION, ags=current.ags, doc_id=current.doc_id,
                          state=back_to, actor=who,
-                         reason=f"V{current.version} must be signed; the outdated V{old.version} was not accepted "
-                                f"({text})", details={"clerk": who, "outdated_doc_id": old.doc_id})
+                         reason=_("V{version} must be signed; the outdated V{outdated} was not accepted ({reason})")
+                         .format(version=current.version, outdated=old.version, reason=text),
+                         details={"clerk": who, "outdated_doc_id": old.doc_id})
         return DocumentOutcome(current.doc_id, current.ags, name, back_to, text, [])

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..states import PROBLEM_STATES
+from ..i18n import N_, _, state_label
+from ..states import PROBLEM_STATES, Outcome
+
+#: An upload's outcome in words (shown in capitals on its result line).
+OUTCOME_WORDS = {Outcome.MATCHED: N_("matched"), Outcome.UNMATCHED: N_("unmatched"), Outcome.REFUSED: N_("refused"),
+                 Outcome.DUPLICATE: N_("duplicate")}
+
+
+def state_text(state: str | None) -> str:
+    """A document's state after a check-in, for a person: "needs review" (English), "zu prüfen" (German);
+    "unchanged" when the upload did not change it."""
+    if state is None or state == "unchanged":
+        return _("unchanged")
+    return state_label(state).replace("_", " ")
 
 
 @dataclass
@@ -28,13 +41,14 @@ class UploadResult:
 
     def lines(self) -> list[str]:
         if self.outcome in ("refused", "unmatched", "duplicate") and not self.documents:
-            return [f"{self.name}: {self.outcome.upper()}: {self.reason}"]
+            outcome = _(OUTCOME_WORDS.get(self.outcome, self.outcome)).upper()
+            return [f"{self.name}: {outcome}: {self.reason}"]
         lines = [f"{self.name}:" + (f" ({self.reason})" if self.reason else "")]
         for doc in self.documents:
-            state = (doc.state or "unchanged").replace("_", " ").upper()
-            pages = ", ".join(map(str, doc.pages))
-            lines.append(f"  {doc.bezeichnung} ({doc.doc_id}), page(s) {pages}: {state}"
-                         + (f": {doc.reason}" if doc.reason else ""))
+            line = _("{designation} ({doc_id}), page(s) {pages}: {state}").format(
+                designation=doc.bezeichnung, doc_id=doc.doc_id, pages=", ".join(map(str, doc.pages)),
+                state=state_text(doc.state).upper())
+            lines.append(f"  {line}" + (f": {doc.reason}" if doc.reason else ""))
         return lines
 
     @property

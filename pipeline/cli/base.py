@@ -9,6 +9,7 @@ calls sys.exit, and no clerk sees a traceback for a mistake in a file.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from pathlib import Path
 
@@ -16,30 +17,58 @@ import click
 
 from ..errors import EngagiertError, ExitCode
 from ..i18n import N_, _
+from .click_texts import route_click_through_catalogue
 
 INTERRUPTED = N_("Interrupted (Ctrl-C); nothing was half-written.")
+#: The operating system's words for the file errors a clerk meets (Python gives them in English), translated.
+OS_ERRORS = (N_("Permission denied"), N_("Operation not permitted"), N_("No space left on device"),
+             N_("Disk quota exceeded"), N_("No such file or directory"), N_("Read-only file system"),
+             N_("Is a directory"), N_("Not a directory"), N_("File exists"))
+
+
+def _value_word(param: click.Parameter) -> str | None:
+    """What click calls an option's value in --help (FILE, INTEGER RANGE, DATE): the type's English name,
+    which the catalogue translates; None where click shows something else (choices, flags, a metavar)."""
+    if not isinstance(param, click.Option) or param.is_flag or param.metavar is not None \
+            or isinstance(param.type, click.Choice):
+        return None
+    return str.__str__(param.type.name)  # the English name, also when click keeps it translatable (Path)
 
 
 class _Translated:
     """Help texts are written in English in the code and shown in the reader's language (i18n.py): the
-    command's help, its short help in the command list, and every option's help, translated when shown."""
+    command's help, its short help in the command list, every option's help and its value's name, and the
+    usage line, translated when shown. Click keeps a docstring as written (indented); the catalogue has it
+    cleaned, as click shows it."""
 
-    def _translated(self, formatter_call, *args):
-        saved = [(self, self.help)] + [(param, getattr(param, "help", None)) for param in self.params]
+    def _translated(self, formatter_call, *args, params=None):
+        params = self.params if params is None else params
+        saved = [(self, self.help)] + [(param, getattr(param, "help", None)) for param in params]
+        words = [(param, _value_word(param)) for param in params]
         try:
             for item, text in saved:
                 if text:
-                    item.help = _(text)
+                    item.help = _(inspect.cleandoc(text))
+            for param, word in words:
+                if word:
+                    param.metavar = _(word).upper()
             return formatter_call(*args)
         finally:
             for item, text in saved:
                 item.help = text
+            for param, word in words:
+                if word:
+                    param.metavar = None
+
+    def collect_usage_pieces(self, ctx):
+        return [_(piece) if piece in ("[OPTIONS]", "COMMAND [ARGS]...") else piece
+                for piece in super().collect_usage_pieces(ctx)]
 
     def format_help_text(self, ctx, formatter):
         return self._translated(super().format_help_text, ctx, formatter)
 
     def format_options(self, ctx, formatter):
-        return self._translated(super().format_options, ctx, formatter)
+        return self._translated(super().format_options, ctx, formatter, params=self.get_params(ctx))
 
     def get_short_help_str(self, limit: int = 45) -> str:
         return self._translated(super().get_short_help_str, limit)
@@ -69,15 +98,9 @@ def _write_traceback(exc: BaseException) -> str:
         return "(no log: the cache folder cannot be written; run with ENGAGIERT_DEBUG=1 to see it)"
 
 
-def _click_gettext(message: str) -> str:
-    return _(message)
-
-
-# Click's own words (usage line, headings, its error messages) through our catalogue too (cli/click_texts.py).
-for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types,
-                click.termui):
-    if hasattr(_module, "_"):
-        _module._ = _click_gettext
+# Click's own words (usage line, headings, its error messages) through our catalogue too, before any command
+# is defined (cli/click_texts.py).
+route_click_through_catalogue()
 
 
 class EngagiertGroup(_Translated, click.Group):
@@ -90,7 +113,8 @@ class EngagiertGroup(_Translated, click.Group):
             click.echo(_("Error: {message}").format(message=exc.message), err=True)
             raise click.exceptions.Exit(int(exc.exit_code)) from exc
         except OSError as exc:  # permissions, a full disk, a vanished folder: say which file, no traceback
-            what = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            said = _(exc.strerror) if exc.strerror in OS_ERRORS else exc.strerror or exc
+            what = f"{said}: {exc.filename or ''}".rstrip(": ")
             click.echo(_("Error: {message}").format(message=what), err=True)
             raise click.exceptions.Exit(int(ExitCode.file_error)) from exc
         except KeyboardInterrupt as exc:  # files are written atomically, the ledger in transactions

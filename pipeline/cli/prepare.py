@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError
+from ..i18n import _, ngettext
 from .base import DATE, cli, common_options, progress_bar, read_signatories, signatories_option
 
 
@@ -28,8 +29,12 @@ def validate(out: Path, round_file: Path, quiet: bool, signatories_file: Path):
     round_cfg = load_round(round_file)  # every section, [checkin] included
     checkin_settings = load_settings(round_cfg)  # and the trust roots' certificates
     result = read_signatories(signatories_file)
-    click.echo(f"{signatories_file}: {len(result.signatories)} municipalities, no errors "
-               f"({len(result.warnings)} warning(s)); round {round_cfg.id} from {round_file}.")
+    click.echo(ngettext("{file}: {count} municipalities, no errors ({warnings} warning(s)); round {round} from "
+                        "{round_file}.",
+                        "{file}: {count} municipalities, no errors ({warnings} warning(s)); round {round} from "
+                        "{round_file}.", len(result.warnings)).format(
+        file=signatories_file, count=len(result.signatories), warnings=len(result.warnings), round=round_cfg.id,
+        round_file=round_file))
     click.echo("\n".join(completeness_lines(result.signatories)))
     click.echo(settings_line(checkin_settings))
     if round_cfg.mail.configured:
@@ -55,10 +60,10 @@ def template(out: Path, round_file: Path, quiet: bool, output: Path, empty: bool
     from ..workbook_template import write_template
 
     if output.exists() and not force:
-        raise InvalidInputError(f"{output}: exists already; name another file or give --force")
+        raise InvalidInputError(_("{file}: exists already; name another file or give --force").format(file=output))
     count = write_template(output, prefill=not empty)
-    click.echo(f"Wrote {output}: {count} municipalities; fill in anrede, vorname, nachname, strasse, plz, ort, "
-               f"email, then: engagiert validate --signatories {output}")
+    click.echo(_("Wrote {file}: {count} municipalities; fill in anrede, vorname, nachname, strasse, plz, ort, "
+                 "email, then: engagiert validate --signatories {file}").format(file=output, count=count))
     return None
 
 
@@ -95,7 +100,7 @@ def render(out: Path, round_file: Path, quiet: bool, signatories_file: Path, wor
         click.echo("\n".join(plan_lines(plan(result.signatories, round_cfg, out,
                                              allow_supersede_sent=supersede_sent))))
         return None
-    with progress_bar(len(result.signatories), quiet, "rendering") as bar:
+    with progress_bar(len(result.signatories), quiet, _("rendering")) as bar:
         summary = render_round(result.signatories, round_cfg, out, workers=workers, progress=bar.update,
                                allow_supersede_sent=supersede_sent)
     click.echo(summary.line())
@@ -152,7 +157,7 @@ def bundle(out: Path, round_file: Path, quiet: bool, signatories_file: Path | No
 
     round_cfg = load_round(round_file)
     signatories = _rows_if_given(signatories_file)
-    with progress_bar(None, quiet, "cover letters") as bar:
+    with progress_bar(None, quiet, _("cover letters")) as bar:
         summary = bundle_round(round_cfg, out, group_by=group_by, sort=sort, copies=copies, duplex=not simplex,
                                only=only, group=group, signatories=signatories,
                                workers=workers or default_workers(), progress=bar.update)

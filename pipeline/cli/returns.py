@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError
+from ..i18n import N_, _
 from .base import cli, common_options, progress_bar
 
 
@@ -67,7 +68,7 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
     round_cfg = load_round(round_file)
     if accept_id or reject_id:
         if accept_id and reject_id:
-            raise InvalidInputError("use either --accept or --reject, not both")
+            raise InvalidInputError(_("use either --accept or --reject, not both"))
         click.echo(decision_line(decide(round_cfg, out, accept_id or reject_id, accept=bool(accept_id),
                                         reason=reason, without_copy=without_copy, clerk=clerk)))
         return None
@@ -79,17 +80,17 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
                                     "with it")
         return _check_in_mailbox(round_cfg, out, settings, quiet, workers)
     uploads = uploads_to_check(list(paths), settings)
-    with progress_bar(len(uploads), quiet, "checking in") as bar:
+    with progress_bar(len(uploads), quiet, _("checking in")) as bar:
         summary = check_in_with_mail(uploads, round_cfg, out, settings, progress=bar.update,
                                      on_result=_printer(bar), workers=workers, on_total=_total_setter(bar))
     click.echo(summary_line(summary))
     if summary.needs_attention:
-        click.echo(NEEDS_A_PERSON.format(unmatched=unmatched_dir(out)), err=True)
+        click.echo(_(NEEDS_A_PERSON).format(unmatched=unmatched_dir(out)), err=True)
     return summary
 
 
-NEEDS_A_PERSON = ("Some uploads need a person: see the lines above, {unmatched}/, and "
-                  "`engagiert checkin --accept/--reject DOC_ID`.")
+NEEDS_A_PERSON = N_("Some uploads need a person: see the lines above, {unmatched}/, and "
+                    "`engagiert checkin --accept/--reject DOC_ID`.")
 
 
 def _printer(bar):
@@ -113,7 +114,7 @@ def _check_in_mailbox(round_cfg, out: Path, settings, quiet: bool, workers: int 
     from ..errors import MailServerError
     from ..mail import check_in_mailbox
 
-    with progress_bar(0, quiet, "checking in") as bar:
+    with progress_bar(0, quiet, _("checking in")) as bar:
         run = check_in_mailbox(round_cfg, out, settings, progress=bar.update, on_result=_printer(bar),
                                workers=workers, on_total=_total_setter(bar))
     for line in run.lines():
@@ -122,5 +123,7 @@ def _check_in_mailbox(round_cfg, out: Path, settings, quiet: bool, workers: int 
     if run.reply_error:
         raise MailServerError(run.reply_error)
     if run.needs_attention:
-        click.echo(NEEDS_A_PERSON, err=True)
+        from ..paths import unmatched_dir
+
+        click.echo(_(NEEDS_A_PERSON).format(unmatched=unmatched_dir(out)), err=True)
     return run

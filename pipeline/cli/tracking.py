@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError, LedgerError
+from ..i18n import _, ngettext
 from ..states import STATES as STATE_NAMES
 from .base import DATE, cli, common_options
 
@@ -35,7 +36,7 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
 
     round_cfg = load_round(round_file)
     if fmt == "xlsx" and output is None:
-        raise InvalidInputError("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)")
+        raise InvalidInputError(_("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)"))
     view = status_view(out, round_cfg.id, fmt=fmt, outstanding=outstanding, states=states,
                        regierungsbezirk=regierungsbezirk, kreis=kreis)
     if output is None:
@@ -45,7 +46,9 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
 
         write_bytes_atomic(output, view.data)
         if not quiet:
-            click.echo(f"Wrote {view.documents} document(s) of round {view.round_id} to {output}", err=True)
+            click.echo(ngettext("Wrote {count} document(s) of round {round} to {file}",
+                                "Wrote {count} document(s) of round {round} to {file}", view.documents).format(
+                count=view.documents, round=view.round_id, file=output), err=True)
 
 
 @cli.command()

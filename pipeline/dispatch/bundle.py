@@ -20,11 +20,11 @@ from pathlib import Path
 
 from ..errors import InvalidInputError
 from ..fileio import excel_csv, neutralise, slugify, write_bytes_atomic
-from ..german import KREISFREIE_STADT
-from ..ledger import DocumentRecord, Ledger
+from ..i18n import _, ngettext
+from ..ledger import Ledger
 from ..links import current_links
 from ..round import RoundConfig
-from ..signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
+from ..signatories import Signatory
 from ..units import A4_HEIGHT_PT, A4_WIDTH_PT
 from .letters import (
     LetterChunk,
@@ -33,25 +33,23 @@ from .letters import (
     chunked,
     letter_context,
     render_chunks,
-    signatory_from_ledger,
+)
+from .selection import (  # noqa: F401 - select_only and selected_entries: the bundle's public selection
+    ALL_GROUP,
+    GROUP_BY,
+    SORT_BY,
+    Entry,
+    current_entries,
+    plan_groups,
+    select_only,
+    selected_entries,
 )
 
-GROUP_BY = ("regierungsbezirk", "kreis", "none")
-SORT_BY = ("plz", "name")
-ALL_GROUP = "alle"
 PRINT_DIR = "print"
 NO_ADDRESS_FILE = "ohne-anschrift.csv"
 REPRINT_SUFFIX = "_nachdruck"
 MANIFEST_COLUMNS = ("position", "ags", "bezeichnung", "empfaenger", "plz", "ort", "first_page", "last_page",
                     "pages", "sheets", "copies")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One municipality in a bundle: its current document and the CSV row it was made from."""
-
-    record: DocumentRecord
-    signatory: Signatory
 
 
 @dataclass
@@ -89,144 +87,32 @@ class BundleSummary:
         lines = []
         for bundle_file in self.files:
             count = len(bundle_file.entries)
-            lines.append(f"{bundle_file.pdf_path}: {bundle_file.pages} pages, {bundle_file.sheets} sheets, "
-                         f"{count} {'municipality' if count == 1 else 'municipalities'}")
+            lines.append(ngettext("{file}: {pages} pages, {sheets} sheets, {count} municipality",
+                                  "{file}: {pages} pages, {sheets} sheets, {count} municipalities", count).format(
+                file=bundle_file.pdf_path, pages=bundle_file.pages, sheets=bundle_file.sheets, count=count))
         if self.removed and not quiet:
             names = ", ".join(path.name for path in self.removed[:6])
-            more = f", … ({len(self.removed) - 6} more)" if len(self.removed) > 6 else ""
-            lines.append(f"Removed {len(self.removed)} outdated file(s) of an earlier run from {self.print_dir}/: "
-                         f"{names}{more}")
+            more = (", … " + _("({count} more)").format(count=len(self.removed) - 6)) if len(self.removed) > 6 else ""
+            lines.append(_("Removed {count} outdated file(s) of an earlier run from {folder}/: {names}").format(
+                count=len(self.removed), folder=self.print_dir, names=names + more))
         if self.files:
-            lines.append(f"For the print room: the {len(self.files)} PDF file(s) above, A4, "
-                         f"{'duplex (long edge)' if self.duplex else 'simplex'}, 100 % (no fit to page), "
-                         f"no stapling; with each its .csv manifest to check the stack (sheets per municipality).")
+            sides = _("duplex (long edge)") if self.duplex else _("simplex")
+            lines.append(ngettext("For the print room: the {count} PDF file(s) above, A4, {sides}, 100 % (no fit to "
+                                  "page), no stapling; with each its .csv manifest to check the stack (sheets per "
+                                  "municipality).",
+                                  "For the print room: the {count} PDF file(s) above, A4, {sides}, 100 % (no fit to "
+                                  "page), no stapling; with each its .csv manifest to check the stack (sheets per "
+                                  "municipality).", len(self.files)).format(count=len(self.files), sides=sides))
         if self.no_address:
-            lines.append(f"Not bundled, no postal address ({len(self.no_address)}, listed in "
-                         f"{self.no_address_file}):")
-            lines += [f"  {entry.signatory.ags} {entry.signatory.bezeichnung}: {', '.join(missing)} missing"
-                      for entry, missing in self.no_address]
+            lines.append(_("Not bundled, no postal address ({count}, listed in {file}):").format(
+                count=len(self.no_address), file=self.no_address_file))
+            lines += ["  " + _("{ags} {designation}: {columns} missing").format(
+                ags=entry.signatory.ags, designation=entry.signatory.bezeichnung, columns=", ".join(missing))
+                for entry, missing in self.no_address]
         return lines
 
 
 # --- choosing and ordering ---------------------------------------------------------------------------
-
-def current_entries(ledger: Ledger, round_id: str) -> list[Entry]:
-    records = ledger.latest_documents(round_id)
-    if not records:
-        raise InvalidInputError(f"the ledger has no documents for round {round_id}; run `engagiert render` first")
-    return [Entry(record, signatory_from_ledger(record.signatory)) for _, record in sorted(records.items())]
-
-
-def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_cfg: RoundConfig) -> list[Entry]:
-    """Take postal addresses from the current signatories file.
-
-    An address is not printed on the document, so correcting one makes no new version and the ledger
-    keeps the old row. Whatever the document does print must still match the file, else the document is
-    outdated and has to be rendered first. Rows of the ledger that the file no longer has stay as they are.
-    """
-    from ..render import fingerprint, printed_fields, templates_digest
-
-    by_ags = {signatory.ags: signatory for signatory in signatories}
-    templates_sha = templates_digest()
-    refreshed, outdated = [], []
-    for entry in entries:
-        current = by_ags.get(entry.signatory.ags)
-        if current is None:
-            refreshed.append(entry)
-        elif fingerprint(printed_fields(current, round_cfg), templates_sha) != entry.record.fingerprint:
-            outdated.append(f"{current.ags} ({current.name}, row {current.row})")
-        else:
-            refreshed.append(Entry(entry.record, current))
-    not_rendered = sorted(set(by_ags) - {entry.signatory.ags for entry in entries})
-    if outdated or not_rendered:
-        raise InvalidInputError("the signatories file has changed since the documents were rendered ("
-                                + ", ".join(outdated + [f"{ags} (no document yet)" for ags in not_rendered])
-                                + "); run `engagiert render` first")
-    return refreshed
-
-
-def selected_entries(ledger: Ledger, round_cfg: RoundConfig, signatories: list[Signatory] | None,
-                     only: list[str]) -> list[Entry]:
-    """The current documents, with addresses refreshed from `signatories` if given, limited to `only`."""
-    entries = current_entries(ledger, round_cfg.id)
-    if signatories is not None:
-        entries = refresh_addresses(entries, signatories, round_cfg)
-    return select_only(entries, only) if only else entries
-
-
-def select_only(entries: list[Entry], only: Iterable[str]) -> list[Entry]:
-    wanted = {normalise_ags(part) for value in only for part in value.replace(",", " ").split() if part}
-    known = {entry.signatory.ags for entry in entries}
-    unknown = sorted(wanted - known)
-    if unknown:
-        raise InvalidInputError(f"--only: no document in this round for AGS {', '.join(unknown)}")
-    return [entry for entry in entries if entry.signatory.ags in wanted]
-
-
-def group_names(entries: list[Entry], group_by: str) -> dict[str, str]:
-    """AGS -> the name of its group.
-
-    By Regierungsbezirk: the CSV column (derived from the key's third digit when empty). By Kreis: the
-    first five digits of the key are the district (kreisfreie Städte have their own), so a Kreis goes
-    into the bundle of its own municipalities, named as the Kreis row names itself, and a kreisfreie
-    Stadt forms a group of its own.
-    """
-    if group_by == "none":
-        return {entry.signatory.ags: ALL_GROUP for entry in entries}
-    if group_by == "regierungsbezirk":
-        return {entry.signatory.ags: (entry.signatory.regierungsbezirk.strip()
-                                      or REGIERUNGSBEZIRK_BY_DIGIT.get(entry.signatory.ags[2:3], "ohne Bezirk"))
-                for entry in entries}
-    if group_by != "kreis":
-        raise InvalidInputError(f"--group-by must be one of {', '.join(GROUP_BY)}, not {group_by!r}")
-    district_names: dict[str, str] = {}
-    for entry in entries:  # a district's own row names it best ("Rhein-Kreis Neuss")
-        if len(entry.signatory.ags) == 5 or entry.signatory.typ == KREISFREIE_STADT:
-            district_names[entry.signatory.ags[:5]] = entry.signatory.bezeichnung
-    for entry in entries:  # otherwise the members' kreis column
-        if entry.signatory.kreis.strip():
-            district_names.setdefault(entry.signatory.ags[:5], entry.signatory.kreis.strip())
-    return {entry.signatory.ags: district_names.get(entry.signatory.ags[:5], f"Kreis {entry.signatory.ags[:5]}")
-            for entry in entries}
-
-
-_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
-
-
-def _name_key(text: str) -> str:
-    """German dictionary order (DIN 5007-1): umlauts sort as their base letter, ß as ss (casefold)."""
-    return text.casefold().translate(_UMLAUTS)
-
-
-def sort_entries(entries: list[Entry], sort: str) -> list[Entry]:
-    if sort not in SORT_BY:
-        raise InvalidInputError(f"--sort must be one of {', '.join(SORT_BY)}, not {sort!r}")
-
-    def key(entry: Entry):
-        name = (_name_key(entry.signatory.name), _name_key(entry.signatory.bezeichnung), entry.signatory.ags)
-        return (entry.signatory.plz.strip(), *name) if sort == "plz" else name
-
-    return sorted(entries, key=key)
-
-
-def plan_groups(entries: list[Entry], group_by: str, sort: str, group: str | None) -> list[tuple[str, list[Entry]]]:
-    names = group_names(entries, group_by)
-    groups: dict[str, list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault(names[entry.signatory.ags], []).append(entry)
-    if group is not None:
-        wanted = {group.strip().casefold(), slugify(group).casefold()}
-        matching = [name for name in groups if name.casefold() in wanted or slugify(name).casefold() in wanted]
-        if not matching:
-            raise InvalidInputError(f"--group {group!r}: no such group with --group-by {group_by}; groups are: "
-                                    f"{', '.join(sorted(groups, key=_name_key))}")
-        groups = {name: groups[name] for name in matching}
-    slugs: dict[str, str] = {}
-    for name in groups:
-        if slugify(name) in slugs:  # "Köln" and "Koeln" would overwrite each other's file
-            raise InvalidInputError(f"groups {slugs[slugify(name)]!r} and {name!r} get the same file name")
-        slugs[slugify(name)] = name
-    return [(name, sort_entries(groups[name], sort)) for name in sorted(groups, key=_name_key)]
 
 
 # --- assembling ----------------------------------------------------------------------------------------
@@ -274,14 +160,15 @@ def assemble(group: str, entries: list[Entry], letters: list[RenderedLetters], o
         try:
             document_bytes = document_path.read_bytes()
         except FileNotFoundError as exc:
-            raise InvalidInputError(f"{document_path}: the document of {entry.signatory.bezeichnung} is missing; "
-                                    "run `engagiert render` again to restore it") from exc
+            raise InvalidInputError(_("{file}: the document of {designation} is missing; run `engagiert render` "
+                                      "again to restore it").format(file=document_path,
+                                                                    designation=entry.signatory.bezeichnung)) from exc
         if hashlib.sha256(document_bytes).hexdigest() != entry.record.sha256:
-            raise InvalidInputError(f"{document_path}: the file differs from the rendered one in the ledger; "
-                                    "run `engagiert render` again to restore it")
+            raise InvalidInputError(_("{file}: the file differs from the rendered one in the ledger; run "
+                                      "`engagiert render` again to restore it").format(file=document_path))
         recipe.update(entry.record.sha256.encode())
         document = PdfReader(io.BytesIO(document_bytes))
-        for _ in range(copies):
+        for _copy in range(copies):
             for page in document.pages:
                 writer.add_page(page)
             pad_to_front_side()
@@ -322,7 +209,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     """Write the print bundles. `signatories`, when given, supplies current postal addresses
     (see refresh_addresses); otherwise the rows stored in the ledger at rendering are used."""
     if copies < 1:
-        raise InvalidInputError("--copies must be at least 1")
+        raise InvalidInputError(_("--copies must be at least 1"))
     out = Path(out)
     only = list(only)
     with Ledger.open(out) as ledger:
@@ -388,8 +275,3 @@ def _remove_stale(print_dir: Path, keep: set[Path]) -> list[Path]:
     for path in stale:
         path.unlink()
     return stale
-
-
-# --- dispatch -------------------------------------------------------------------------------------------
-
-

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import german
 from ..errors import InvalidInputError
+from ..i18n import _
 from ..round import RoundConfig
 from ..signatories import Signatory
 from ..templating import TEMPLATES_DIR
@@ -185,10 +186,10 @@ class LetterRenderer:
                     bottom_mm = box[1] / CSS_PX_PER_MM
                     if bottom_mm > ADDRESS_FIELD_BOTTOM_MM + 0.5:
                         ags = anchor.removeprefix("address-end-")
-                        raise InvalidInputError(
-                            f"AGS {ags}: the postal address is too long for the envelope window (ends "
-                            f"{bottom_mm - ADDRESS_FIELD_BOTTOM_MM:.0f} mm below it); shorten 'funktion', "
-                            "'bezeichnung' or 'strasse' in the signatories file and render again")
+                        raise InvalidInputError(_(
+                            "AGS {ags}: the postal address is too long for the envelope window (ends {mm:.0f} mm "
+                            "below it); shorten 'funktion', 'bezeichnung' or 'strasse' in the signatories file and "
+                            "render again").format(ags=ags, mm=bottom_mm - ADDRESS_FIELD_BOTTOM_MM))
         order = [letter["ags"] for letter in letters]
         bounds = [starts[ags] for ags in order] + [len(document.pages)]
         pages = {ags: (bounds[i], bounds[i + 1] - bounds[i]) for i, ags in enumerate(order)}

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _, date_text, ngettext, state_label
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
 from ..signatories import Signatory
 from ..states import SENT_OR_LATER, EventKind, State
-from .bundle import selected_entries
+from .selection import selected_entries
 
 
 @dataclass
@@ -24,12 +25,15 @@ class MarkSentSummary:
     not_marked_states: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
-        line = f"{len(self.marked)} marked sent on {self.date.isoformat()}, {len(self.already)} already sent"
+        parts = [ngettext("{count} marked sent on {date}", "{count} marked sent on {date}", len(self.marked)).format(
+            count=len(self.marked), date=date_text(self.date)),
+            _("{count} already sent").format(count=len(self.already))]
         if self.no_address:
-            line += f", {len(self.no_address)} not marked (no postal address)"
+            parts.append(_("{count} not marked (no postal address)").format(count=len(self.no_address)))
         for state, count in sorted(self.not_marked_states.items()):
-            line += f", {count} not marked ({state})"
-        return line + "."
+            shown = _("unknown") if state == "unknown" else state_label(state)
+            parts.append(_("{count} not marked ({state})").format(count=count, state=shown))
+        return ", ".join(parts) + "."
 
 
 def today() -> dt.date:
@@ -49,7 +53,8 @@ def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None,
     current_day = today()
     date = date or current_day
     if date > current_day:
-        raise InvalidInputError(f"--date {date.isoformat()} is in the future; give the day the letters were posted")
+        raise InvalidInputError(_("--date {date} is in the future; give the day the letters were posted").format(
+            date=date_text(date)))
     at = now_iso() if date == current_day else f"{date.isoformat()}T00:00:00+00:00"
     summary = MarkSentSummary(date, [], [], [])
     with Ledger.open(out) as ledger:

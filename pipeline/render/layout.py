@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import docid
 from ..errors import EngagiertError
+from ..i18n import _
 from ..round import RoundConfig
 from ..signatories import Signatory
 from ..templating import TEMPLATES_DIR, environment, load_weasyprint
@@ -126,8 +127,9 @@ class Renderer:
             base = self._base_for(contexts[indexes[0]])
             overlays = self._layout([contexts[index] for index in indexes], "overlay", base.signer_block)
             if len(overlays.pages) != PAGE_COUNT * len(indexes):
-                raise EngagiertError(f"the overlay template made {len(overlays.pages)} pages for "
-                                     f"{len(indexes)} documents of {PAGE_COUNT} pages")
+                raise EngagiertError(_("the overlay template made {pages} pages for {documents} documents of "
+                                       "{expected} pages").format(pages=len(overlays.pages), documents=len(indexes),
+                                                                  expected=PAGE_COUNT))
             for position, index in enumerate(indexes):
                 pages = overlays.pages[position * PAGE_COUNT:(position + 1) * PAGE_COUNT]
                 results[index] = self._finish_composite(contexts[index], base, overlays.copy(pages),
@@ -233,9 +235,9 @@ def _signer_block_overflow(document, prefix: str = "") -> LayoutOverflow | None:
         marks_top = min((box[1] for name, box in anchors.items() if name.startswith(f"{prefix}qr-")),
                         default=float("inf"))
         if end is None or end[1] > marks_top:
-            return LayoutOverflow("the signer block does not fit on the page above the page marks")
+            return LayoutOverflow(_("the signer block does not fit on the page above the page marks"))
         return None
-    return LayoutOverflow("the signer block is missing from the layout")
+    return LayoutOverflow(_("the signer block is missing from the layout"))
 
 
 def anchor_prefix(position: int) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import docid
+from ..i18n import _, ngettext, state_label
 from ..ledger import DocumentRecord, Ledger
 from ..round import RoundConfig
 from ..signatories import Signatory
@@ -46,9 +47,11 @@ class Correction:
     changes: list[tuple[str, str, str]]  # (field, old value, new value)
 
     def describe(self) -> str:
-        what = "; ".join(f"{name}: '{old}' → '{new}'" for name, old, new in self.changes)
-        return (f"row {self.signatory.row}, {self.signatory.bezeichnung} ({self.signatory.ags}): "
-                f"V{self.previous.version} is {self.state}; {what}")
+        what = "; ".join(_("templates: 'earlier templates' → 'changed templates'") if name == "templates"
+                         else f"{name}: '{old}' → '{new}'" for name, old, new in self.changes)
+        return _("row {row}, {designation} ({ags}): V{version} is {state}; {changes}").format(
+            row=self.signatory.row, designation=self.signatory.bezeichnung, ags=self.signatory.ags,
+            version=self.previous.version, state=state_label(self.state), changes=what)
 
 
 @dataclass
@@ -129,19 +132,25 @@ def plan_render(signatories: Iterable[Signatory], round_cfg: RoundConfig, out: P
 
 def plan_lines(plan: RenderPlan) -> list[str]:
     """The plan for a person: counts, then each row that would change or is held back."""
-    lines = [f"Would render {len(plan.new)} new, {len(plan.changed)} changed (each superseding its old version), "
-             f"{len(plan.restored)} restored (file missing); {len(plan.unchanged)} unchanged; "
-             f"{len(plan.held_back)} held back (already sent or returned)."]
-    lines += [f"  new: row {job.signatory.row}, {job.signatory.bezeichnung} ({job.signatory.ags})" for job in plan.new]
+    lines = [_("Would render {new} new, {changed} changed (each superseding its old version), {restored} restored "
+               "(file missing); {unchanged} unchanged; {held_back} held back (already sent or returned).").format(
+        new=len(plan.new), changed=len(plan.changed), restored=len(plan.restored), unchanged=len(plan.unchanged),
+        held_back=len(plan.held_back))]
+    lines += ["  " + _("new: row {row}, {designation} ({ags})").format(
+        row=job.signatory.row, designation=job.signatory.bezeichnung, ags=job.signatory.ags) for job in plan.new]
     previous = {correction.signatory.ags: correction for correction in plan.superseding_sent}
     for job in plan.changed:
-        note = f", supersedes V{job.version - 1}"
         if job.signatory.ags in previous:
-            note += f" which is {previous[job.signatory.ags].state}"
-        lines.append(f"  changed: row {job.signatory.row}, {job.signatory.bezeichnung} ({job.signatory.ags}) "
-                     f"-> V{job.version}{note}")
-    lines += [f"  restored: row {job.signatory.row}, {job.signatory.bezeichnung} ({job.signatory.ags}), "
-              f"V{job.version}" for job in plan.restored]
+            note = _(", supersedes V{version} which is {state}").format(
+                version=job.version - 1, state=state_label(previous[job.signatory.ags].state))
+        else:
+            note = _(", supersedes V{version}").format(version=job.version - 1)
+        lines.append("  " + _("changed: row {row}, {designation} ({ags}) -> V{version}{note}").format(
+            row=job.signatory.row, designation=job.signatory.bezeichnung, ags=job.signatory.ags, version=job.version,
+            note=note))
+    lines += ["  " + _("restored: row {row}, {designation} ({ags}), V{version}").format(
+        row=job.signatory.row, designation=job.signatory.bezeichnung, ags=job.signatory.ags, version=job.version)
+        for job in plan.restored]
     lines += held_back_lines(plan.held_back)
     return lines
 
@@ -149,6 +158,10 @@ def plan_lines(plan: RenderPlan) -> list[str]:
 def held_back_lines(held_back: list[Correction]) -> list[str]:
     if not held_back:
         return []
-    return [f"Not rendered: {len(held_back)} changed row(s) whose document has gone out already. A new version "
-            "would supersede it (and a signature on it). Check the change; to render it anyway, run render "
-            "with --supersede-sent:", *(f"  {correction.describe()}" for correction in held_back)]
+    return [ngettext("Not rendered: {count} changed row(s) whose document has gone out already. A new version "
+                     "would supersede it (and a signature on it). Check the change; to render it anyway, run "
+                     "render with --supersede-sent:",
+                     "Not rendered: {count} changed row(s) whose document has gone out already. A new version "
+                     "would supersede it (and a signature on it). Check the change; to render it anyway, run "
+                     "render with --supersede-sent:", len(held_back)).format(count=len(held_back)),
+            *(f"  {correction.describe()}" for correction in held_back)]

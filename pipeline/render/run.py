@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import docid, german
 from ..errors import EngagiertError, InvalidInputError
 from ..fileio import write_bytes_atomic
+from ..i18n import _, ngettext, state_label
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..round import RoundConfig
 from ..signatories import Signatory
@@ -62,16 +63,19 @@ class RenderSummary:
         return len(self.rendered) + len(self.unchanged)
 
     def line(self) -> str:
-        return (f"Rendered {len(self.rendered)} document(s), {len(self.unchanged)} unchanged, "
-                f"{len(self.superseded)} superseded: {self.total} documents for round {self.round_id} "
-                f"in {self.documents_dir}/")
+        return ngettext("Rendered {rendered} document(s), {unchanged} unchanged, {superseded} superseded: "
+                        "{total} documents for round {round} in {folder}/",
+                        "Rendered {rendered} document(s), {unchanged} unchanged, {superseded} superseded: "
+                        "{total} documents for round {round} in {folder}/", len(self.rendered)).format(
+            rendered=len(self.rendered), unchanged=len(self.unchanged), superseded=len(self.superseded),
+            total=self.total, round=self.round_id, folder=self.documents_dir)
 
     def speed_note(self) -> str | None:
         """A hint when fonts were subset the slow way, as long as it matters (something was rendered)."""
         if not self.rendered or subsetter_name() == "harfbuzz":
             return None
-        return ("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
-                "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.")
+        return _("Note: fonts were subset with fontTools (slow); install libharfbuzz-subset0 "
+                 "(sudo apt-get install libharfbuzz-subset0) for ~4x faster rendering.")
 
 
 def render_jobs(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: Path,
@@ -82,17 +86,18 @@ def render_jobs(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: 
                 for job in jobs]
     written: list[WrittenDocument | InvalidInputError] = []
     for job, rendered in zip(jobs, renderer.render_many(contexts), strict=True):
-        too_long = (f"row {job.signatory.row} ({job.signatory.bezeichnung}): a name, office or designation is "
-                    f"too long for the signature block; shorten it")
+        too_long = _("row {row} ({designation}): a name, office or designation is too long for the signature "
+                     "block; shorten it").format(row=job.signatory.row, designation=job.signatory.bezeichnung)
         if isinstance(rendered, LayoutOverflow):
             written.append(InvalidInputError(f"{too_long} ({rendered})"))
             continue
         if rendered.pages != PAGE_COUNT:
-            written.append(InvalidInputError(
-                f"{too_long} (the document came out with {rendered.pages} pages, not {PAGE_COUNT})"))
+            pages = _("the document came out with {pages} pages, not {expected}").format(
+                pages=rendered.pages, expected=PAGE_COUNT)
+            written.append(InvalidInputError(f"{too_long} ({pages})"))
             continue
         if rendered.geometry["signature_box"] is None:
-            raise EngagiertError("the template has no element with id 'signature-box'")
+            raise EngagiertError(_("the template has no element with id 'signature-box'"))
         # No fsync: a rendered file that a crash damages fails its sha256 check on the next run and is
         # rendered again to the same bytes (plan_jobs), so durability would only cost time.
         write_bytes_atomic(job.path, rendered.pdf, durable=False)
@@ -162,7 +167,9 @@ def render_round(signatories: list[Signatory], round_cfg: RoundConfig, out: Path
             raise
         record_pending()
     if errors:
-        done = f"\nThe other {len(rendered)} document(s) were rendered and recorded." if rendered else ""
+        done = ("\n" + ngettext("The other {count} document(s) were rendered and recorded.",
+                                "The other {count} document(s) were rendered and recorded.",
+                                len(rendered)).format(count=len(rendered))) if rendered else ""
         raise InvalidInputError("\n".join(error.message for error in errors) + done)
     return RenderSummary(round_cfg.id, round_cfg.round_dir(out) / "documents", rendered, the_plan.unchanged,
                          superseded, the_plan.held_back)
@@ -185,10 +192,12 @@ def _record(ledger: Ledger, cursor, job: DocumentJob, result: WrittenDocument, r
                      details={"version": record.version, "path": record.path}, at=rendered_at)
     if not previous:
         return None
-    reason = f"replaced by version {record.version} ({record.doc_id})"
+    # In the language of whoever renders (the office's), like the reasons a clerk types.
+    reason = _("replaced by version {version} ({doc_id})").format(version=record.version, doc_id=record.doc_id)
     was = states_out.get(previous.doc_id)
     if was:  # superseded on purpose (--supersede-sent): say what the old version had become
-        reason += f"; version {previous.version} was {was} and its events and files stay in the ledger"
+        reason += _("; version {version} was {state} and its events and files stay in the ledger").format(
+            version=previous.version, state=state_label(was))
     ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.SUPERSEDED, ags=record.ags, doc_id=previous.doc_id,
                      state=State.SUPERSEDED, reason=reason, at=rendered_at,
                      details={"replaced_by": record.doc_id, "state_before": was} if was else None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _, ngettext
 from ..ledger import LEDGER_FILE, Ledger
 from ..paths import received_dir, signed_dir, unmatched_dir
 from ..states import STATES, EventKind, State
@@ -37,12 +38,17 @@ class AuditReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def counted(self) -> str:
+        return _("{documents} document(s), {uploads} upload(s), {events} event(s), {files} file(s) checked in "
+                 "{out}").format(documents=self.documents, uploads=self.uploads, events=self.events,
+                                 files=self.files, out=self.out)
+
     def lines(self) -> list[str]:
-        counted = (f"{self.documents} document(s), {self.uploads} upload(s), {self.events} event(s), "
-                   f"{self.files} file(s) checked in {self.out}")
         if self.ok:
-            return [f"Ledger and files agree: {counted}."]
-        return [f"{len(self.problems)} problem(s) found ({counted}):", *(f"  - {p}" for p in self.problems)]
+            return [_("Ledger and files agree: {counted}.").format(counted=self.counted())]
+        return [ngettext("{count} problem(s) found ({counted}):", "{count} problem(s) found ({counted}):",
+                         len(self.problems)).format(count=len(self.problems), counted=self.counted()),
+                *(f"  - {p}" for p in self.problems)]
 
 
 def _sha256(path: Path) -> str:
@@ -82,7 +88,7 @@ def audit(out: Path) -> AuditReport:
     out = Path(out)
     report = AuditReport(out)
     if not (out / LEDGER_FILE).is_file():
-        raise InvalidInputError(f"{out / LEDGER_FILE}: no ledger here; give the right --out")
+        raise InvalidInputError(_("{file}: no ledger here; give the right --out").format(file=out / LEDGER_FILE))
     with Ledger.open_existing(out) as ledger:
         report.problems += ledger.integrity_problems()
         named = named_files(ledger)
@@ -100,14 +106,16 @@ def _check_named(out: Path, named: dict[str, str | None], report: AuditReport) -
         path = out / relative
         if relative.endswith(".link"):
             if not path.is_symlink():
-                report.problems.append(f"{relative}: the ledger names this stored link, but it is missing")
+                report.problems.append(_("{file}: the ledger names this stored link, but it is missing").format(
+                    file=relative))
             continue
         if not path.is_file():
-            report.problems.append(f"{relative}: the ledger names this file, but it is missing")
+            report.problems.append(_("{file}: the ledger names this file, but it is missing").format(file=relative))
             continue
         report.files += 1
         if sha is not None and _sha256(path) != sha:
-            report.problems.append(f"{relative}: the file differs from what the ledger recorded (SHA-256)")
+            report.problems.append(_("{file}: the file differs from what the ledger recorded (SHA-256)").format(
+                file=relative))
 
 
 def _check_unnamed(out: Path, named: dict[str, str | None], rounds: set[str], report: AuditReport) -> None:
@@ -118,7 +126,7 @@ def _check_unnamed(out: Path, named: dict[str, str | None], rounds: set[str], re
     for folder in folders:
         if not folder.is_dir():
             continue
-        for root, _, files in os.walk(folder):
+        for root, _folders, files in os.walk(folder):
             for name in sorted(files):
                 path = Path(root) / name
                 relative = path.relative_to(out).as_posix()
@@ -126,8 +134,9 @@ def _check_unnamed(out: Path, named: dict[str, str | None], rounds: set[str], re
                     continue
                 if relative.endswith(".txt") and Path(relative).with_suffix("").as_posix() in unmatched_stems:
                     continue  # the note beside an unmatched page
-                report.problems.append(f"{relative}: a file the ledger does not know (run `engagiert checkin` "
-                                       "to finish an interrupted check-in, or find out who put it there)")
+                report.problems.append(_("{file}: a file the ledger does not know (run `engagiert checkin` to "
+                                         "finish an interrupted check-in, or find out who put it there)").format(
+                    file=relative))
 
 
 def _check_replay(ledger: Ledger, report: AuditReport) -> None:
@@ -142,19 +151,23 @@ def _check_replay(ledger: Ledger, report: AuditReport) -> None:
         if event["state"] is None:
             continue
         if event["state"] not in STATES:
-            report.problems.append(f"event {event['id']}: unknown state {event['state']!r}")
+            report.problems.append(_("event {id}: unknown state {state!r}").format(id=event["id"],
+                                                                                   state=event["state"]))
         replayed[doc_id] = (event["state"], json.loads(event["details"] or "{}"), event["kind"])
     stored = {row["doc_id"]: row["state"] for row in ledger.all_document_states()}
     for doc_id in sorted(document.doc_id for document in ledger.all_documents()):
         state = stored.get(doc_id)
         if first_kind.get(doc_id) != EventKind.RENDERED:
-            report.problems.append(f"{doc_id}: its first event is {first_kind.get(doc_id)!r}, not 'rendered'")
+            report.problems.append(_("{doc_id}: its first event is {kind!r}, not 'rendered'").format(
+                doc_id=doc_id, kind=first_kind.get(doc_id)))
         if doc_id not in replayed:
-            report.problems.append(f"{doc_id}: no event gives it a state")
+            report.problems.append(_("{doc_id}: no event gives it a state").format(doc_id=doc_id))
             continue
         replayed_state, details, kind = replayed[doc_id]
         if replayed_state != state:
-            report.problems.append(f"{doc_id}: the event log replays to {replayed_state!r}, the ledger says {state!r}")
+            report.problems.append(_("{doc_id}: the event log replays to {replayed!r}, the ledger says {stored!r}")
+                                   .format(doc_id=doc_id, replayed=replayed_state, stored=state))
         if state == State.VERIFIED and not details.get("signed_file") and not details.get("without_copy") \
                 and "digital" not in details and kind == EventKind.CHECKIN:
-            report.problems.append(f"{doc_id}: verified by check-in, but no signed copy is named")
+            report.problems.append(_("{doc_id}: verified by check-in, but no signed copy is named").format(
+                doc_id=doc_id))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..docid import SECRET_FILE
 from ..errors import InvalidInputError, LedgerError
+from ..i18n import _, ngettext
 from ..ledger import LEDGER_FILE, Ledger
 from .audit import AuditReport, audit, named_files
 
@@ -28,19 +29,22 @@ class BackupResult:
     audit: AuditReport
 
     def line(self) -> str:
-        agreed = self.audit.lines()[0]
-        return f"Backed up the ledger and {self.files} file(s) to {self.destination}; {agreed[0].lower()}{agreed[1:]}"
+        return ngettext("Backed up the ledger and {count} file(s) to {folder}; ledger and files agree: {counted}.",
+                        "Backed up the ledger and {count} file(s) to {folder}; ledger and files agree: {counted}.",
+                        self.files).format(count=self.files, folder=self.destination, counted=self.audit.counted())
 
 
 def backup(out: Path, destination: Path) -> BackupResult:
     out, destination = Path(out), Path(destination)
     source = out / LEDGER_FILE
     if not source.is_file():
-        raise InvalidInputError(f"{source}: no ledger here; give the right --out")
+        raise InvalidInputError(_("{file}: no ledger here; give the right --out").format(file=source))
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
-        raise InvalidInputError(f"{destination}: exists and is not empty; name a new folder for the backup")
+        raise InvalidInputError(_("{folder}: exists and is not empty; name a new folder for the backup").format(
+            folder=destination))
     if destination.resolve().is_relative_to(out.resolve()):
-        raise InvalidInputError(f"{destination}: inside the output folder {out}; put the backup elsewhere")
+        raise InvalidInputError(_("{folder}: inside the output folder {out}; put the backup elsewhere").format(
+            folder=destination, out=out))
     staging = destination.parent / f".{destination.name}.partial-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -52,7 +56,7 @@ def backup(out: Path, destination: Path) -> BackupResult:
             shutil.copy2(out / SECRET_FILE, staging / SECRET_FILE)
         report = audit(staging)
         if not report.ok:
-            raise LedgerError("the backup copy does not pass the audit, so it was not kept:\n"
+            raise LedgerError(_("the backup copy does not pass the audit, so it was not kept:") + "\n"
                               + "\n".join(report.lines()[1:]))
         if destination.exists():
             destination.rmdir()  # empty, checked above

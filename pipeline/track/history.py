@@ -6,8 +6,19 @@ import json
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import N_, _, language, ngettext, state_label
 from ..ledger import LEDGER_FILE, Ledger
+from ..states import EventKind
 from .status import _table
+
+#: What each kind of event records, in words for the German table (the English one shows the ids, as JSON).
+EVENT_KIND_WORDS = {
+    EventKind.RENDERED: N_("rendered"), EventKind.SUPERSEDED: N_("superseded"), EventKind.SENT: N_("sent"),
+    EventKind.REMINDER: N_("reminder"), EventKind.UPLOAD: N_("upload"), EventKind.UPLOAD_REPEAT: N_("upload again"),
+    EventKind.CHECKIN: N_("check-in"), EventKind.OLD_VERSION: N_("old version returned"),
+    EventKind.OUTDATED_COPY: N_("outdated copy signed"), EventKind.DUPLICATE: N_("duplicate"),
+    EventKind.DECISION: N_("decision"),
+}
 
 
 def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
@@ -24,15 +35,16 @@ def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
     needle = typed.casefold()
     matches = [f"{key} ({bezeichnung})" for key, bezeichnung in ledger.designations(round_id)
                if needle and needle in bezeichnung.casefold()]
-    hint = f"; did you mean {', '.join(matches[:5])}?" if matches else ""
-    raise InvalidInputError(f"AGS '{typed}': no document of round {round_id} has this key{hint}")
+    hint = _("; did you mean {matches}?").format(matches=", ".join(matches[:5])) if matches else ""
+    raise InvalidInputError(_("AGS '{ags}': no document of round {round} has this key{hint}").format(
+        ags=typed, round=round_id, hint=hint))
 
 
 def history(out: Path, round_id: str, ags: str) -> dict:
     """All events of one municipality in the round, every version, oldest first."""
     path = Path(out) / LEDGER_FILE
     if not path.exists():
-        raise InvalidInputError(f"{path}: no ledger here; give the right --out")
+        raise InvalidInputError(_("{file}: no ledger here; give the right --out").format(file=path))
     with Ledger(path) as ledger:
         ags, signatory = _resolve_ags(ledger, round_id, ags)
         versions = ledger.versions(round_id, ags)
@@ -50,13 +62,31 @@ def _details_text(details: dict) -> str:
                      for key, value in sorted(details.items()))
 
 
+def _when(at: str) -> str:
+    """UTC as stored, in English; the office's local time, the German way, in German."""
+    if language() == "en":
+        return at.replace("T", " ")[:16]
+    import datetime as dt
+
+    from ..german import local_time
+
+    moment = dt.datetime.fromisoformat(at)
+    return local_time(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+
+def _kind(kind: str) -> str:
+    return kind if language() == "en" else _(EVENT_KIND_WORDS.get(kind, kind))
+
+
 def format_history(data: dict) -> str:
-    rows = [[event["at"].replace("T", " ")[:16], event["kind"], event["state"] or "",
+    rows = [[_when(event["at"]), _kind(event["kind"]), state_label(event["state"]) if event["state"] else "",
              f"V{event['version']}" if event["version"] else "", event["reason"] or "", event["actor"],
              (event["file_sha256"] or "")[:12], _details_text(event["details"])] for event in data["events"]]
-    title = f"History of {data['ags']} {data['bezeichnung']}, round {data['round']}: {len(rows)} event(s), times UTC"
-    return "\n".join([title, "", *_table(["when", "kind", "state", "version", "reason", "actor", "file", "details"],
-                                         rows)])
+    title = ngettext("History of {ags} {designation}, round {round}: {count} event(s), times UTC",
+                     "History of {ags} {designation}, round {round}: {count} event(s), times UTC", len(rows)).format(
+        ags=data["ags"], designation=data["bezeichnung"], round=data["round"], count=len(rows))
+    headings = [_("when"), _("kind"), _("state"), _("version"), _("reason"), _("actor"), _("file"), _("details")]
+    return "\n".join([title, "", *_table(headings, rows)])
 
 
 def history_text(data: dict, fmt: str = "table") -> str:

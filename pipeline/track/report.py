@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..fileio import write_text_atomic
 from ..german import local_time
+from ..i18n import _, ngettext
 from ..round import RoundConfig
 from ..states import STATE_LABELS_DE, State
 from ..templating import TEMPLATES_DIR, environment
@@ -53,10 +54,12 @@ class ReportResult:
     geojson: Path | None = None  # the boundaries file asked for
 
     def line(self) -> str:
-        map_note = (f"map of {self.map_shapes} areas" if self.map_shapes is not None
-                    else f"no map ({self.geojson} not found)")
-        return (f"Wrote {self.path}: {self.verified} of {self.documents} verified, {map_note}"
-                + (f", {self.off_map} document(s) not on the map" if self.off_map else ""))
+        map_note = (_("map of {count} areas").format(count=self.map_shapes) if self.map_shapes is not None
+                    else _("no map ({file} not found)").format(file=self.geojson))
+        off_map = ngettext(", {count} document(s) not on the map", ", {count} document(s) not on the map",
+                           self.off_map).format(count=self.off_map) if self.off_map else ""
+        return _("Wrote {file}: {verified} of {total} verified, {map}").format(
+            file=self.path, verified=self.verified, total=self.documents, map=map_note) + off_map
 
 
 def _bars(documents: list[DocumentStatus], width: float = 380.0) -> list[dict]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InvalidInputError
 from ..german import DISTRICT_TYPES
+from ..i18n import _, date_text, ngettext, state_label
 from ..ledger import LEDGER_FILE, Ledger, now_iso
 from ..states import STATES, State
 
@@ -116,8 +117,8 @@ def collect_status(out: Path, round_id: str) -> RoundStatus:
     """Read the ledger once: current documents with their state, dispatch, reminders and pages received."""
     path = Path(out) / LEDGER_FILE
     if not path.exists():
-        raise InvalidInputError(f"{path}: no ledger here; run `engagiert render --out {out}` first "
-                                "(or give the right --out)")
+        raise InvalidInputError(_("{file}: no ledger here; run `engagiert render --out {out}` first (or give the "
+                                  "right --out)").format(file=path, out=out))
     now = _parse_time(now_iso())
     recent_from = (now - dt.timedelta(days=RECENT_DAYS)).isoformat(timespec="seconds")
     with Ledger(path) as ledger:
@@ -126,8 +127,8 @@ def collect_status(out: Path, round_id: str) -> RoundStatus:
         superseded = ledger.count_in_state(round_id, State.SUPERSEDED)
         pages = ledger.pages_received(round_id)
     if not rows:
-        raise InvalidInputError(f"{path}: no documents of round {round_id} in the ledger; render them first "
-                                "(or check [round] id in the round file)")
+        raise InvalidInputError(_("{file}: no documents of round {round} in the ledger; render them first (or "
+                                  "check [round] id in the round file)").format(file=path, round=round_id))
     documents = [DocumentStatus(
         ags=row["ags"], name=row["name"] or "", bezeichnung=row["bezeichnung"] or "", doc_id=row["doc_id"],
         state=row["state"], since=row["since"], reason=row["reason"], pages_received=pages.get(row["doc_id"], []),
@@ -183,8 +184,8 @@ def check_filters(status: RoundStatus, regierungsbezirk: str | None, kreis: str 
         if attribute == "kreis":
             known += [d.bezeichnung for d in status.documents if d.typ in DISTRICT_TYPES]
         if value.strip().casefold() not in {item.casefold() for item in known}:
-            raise InvalidInputError(f"{option} '{value}': no such value in round {status.round_id}; "
-                                    f"known: {', '.join(sorted(set(known))) or 'none'}")
+            raise InvalidInputError(_("{option} '{value}': no such value in round {round}; known: {known}").format(
+                option=option, value=value, round=status.round_id, known=", ".join(sorted(set(known))) or _("none")))
 
 
 # --- terminal -------------------------------------------------------------------------------------
@@ -209,23 +210,29 @@ def german_date(value: str | None) -> str:
 def format_summary(status: RoundStatus, documents: list[DocumentStatus]) -> str:
     counts = summary(documents)
     total = len(documents)
-    lines = [f"Round {status.round_id}: {total} documents, {counts['verified']} verified "
-             f"({_percent(counts['verified'], total)}), {total - counts['verified']} outstanding "
-             f"(as of {status.today.isoformat()})", ""]
-    lines += _table(["state", "documents"], [[state, str(count)] for state, count in counts.items()
-                                             if state != State.SUPERSEDED or count], {1})
-    lines += ["", f"Counted: the current version of each municipality. Older versions replaced by a newer one "
-                  f"(superseded, not counted): {status.superseded_versions}"]
+    verified = counts[State.VERIFIED]
+    lines = [ngettext("Round {round}: {total} documents, {verified} verified ({percent}), {outstanding} outstanding "
+                      "(as of {date})",
+                      "Round {round}: {total} documents, {verified} verified ({percent}), {outstanding} outstanding "
+                      "(as of {date})", total).format(
+        round=status.round_id, total=total, verified=verified, percent=_percent(verified, total),
+        outstanding=total - verified, date=date_text(status.today)), ""]
+    lines += _table([_("state"), _("documents")], [[state_label(state), str(count)] for state, count in counts.items()
+                                                   if state != State.SUPERSEDED or count], {1})
+    lines += ["", _("Counted: the current version of each municipality. Older versions replaced by a newer one "
+                    "(superseded, not counted): {count}").format(count=status.superseded_versions)]
     recent = [d for d in documents if d.ags in status.recent_returns]
     recent_verified = sum(1 for d in recent if d.state == State.VERIFIED)
-    lines += ["", f"Returned in the last {RECENT_DAYS} days: {len(recent)} ({recent_verified} verified)", ""]
+    lines += ["", _("Returned in the last {days} days: {count} ({verified} verified)").format(
+        days=RECENT_DAYS, count=len(recent), verified=recent_verified), ""]
     rows = []
     for bezirk in bezirk_order(documents):
         members = [d for d in documents if d.regierungsbezirk == bezirk]
         verified = sum(1 for d in members if d.state == State.VERIFIED)
-        rows.append([bezirk or "(none)", str(len(members)), str(verified), str(len(members) - verified),
+        rows.append([bezirk or _("(none)"), str(len(members)), str(verified), str(len(members) - verified),
                      _percent(verified, len(members))])
-    lines += _table(["Regierungsbezirk", "documents", "verified", "outstanding", "done"], rows, {1, 2, 3, 4})
+    lines += _table(["Regierungsbezirk", _("documents"), _("verified"), _("outstanding"), _("done")], rows,
+                    {1, 2, 3, 4})
     return "\n".join(lines)
 
 
@@ -234,11 +241,12 @@ def format_outstanding(status: RoundStatus, documents: list[DocumentStatus]) -> 
     rows = []
     for d in outstanding:
         days = d.days_since_sent(status.today)
-        rows.append([d.ags, d.bezeichnung, d.state + (f": {d.reason}" if d.reason else ""),
+        rows.append([d.ags, d.bezeichnung, state_label(d.state) + (f": {d.reason}" if d.reason else ""),
                      german_date(d.sent_at), "" if days is None else str(days), german_date(d.last_reminder),
-                     d.email or "kein E-Mail-Kontakt", d.contact])
-    headers = ["AGS", "municipality", "state", "sent", "days", "last reminder", "e-mail", "contact"]
-    return "\n".join([f"Outstanding: {len(outstanding)} of {len(documents)}", "",
+                     d.email or _("no e-mail address"), d.contact])
+    headers = ["AGS", _("municipality"), _("state"), _("sent"), _("days"), _("last reminder"), _("e-mail"),
+               _("contact")]
+    return "\n".join([_("Outstanding: {count} of {total}").format(count=len(outstanding), total=len(documents)), "",
                       *_table(headers, rows, {4})])
 
 
