@@ -91,7 +91,7 @@ def issue_links(out: Path, round_cfg: RoundConfig, *, only: list[str] | None = N
     public_url = _require_portal(round_cfg)
     secret = load_link_secret(out)
     who = actor or current_actor()
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         names = dict(ledger.designations(round_cfg.id))
         if not names:
             raise InvalidInputError(f"{out}: no documents of round {round_cfg.id} in the ledger; run `engagiert "
@@ -116,7 +116,7 @@ def issue_links(out: Path, round_cfg: RoundConfig, *, only: list[str] | None = N
 def revoke_link(out: Path, round_cfg: RoundConfig, ags: str, actor: str | None = None) -> int:
     """End a municipality's link now (its page answers 404 from now on); how many links were ended."""
     who = actor or current_actor()
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         ags = _known_ags(ags, dict(ledger.designations(round_cfg.id)), round_cfg)
         with ledger.transaction() as cursor:
             count = Ledger.revoke_links(cursor, round_id=round_cfg.id, ags=ags, at=now_iso(), by=who)

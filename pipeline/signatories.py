@@ -175,8 +175,12 @@ def _validate_record(values: dict[str, str], file: str, row: int, problems: list
     before = len(problems)
     for column, value in values.items():
         if len(value) > MAX_CELL_LENGTH:
-            problems.append(Problem(file, row, column, _("the cell holds {count} characters (at most {limit})")
-                                    .format(count=len(value), limit=MAX_CELL_LENGTH)))
+            message = _("the cell holds {count} characters (at most {limit})").format(count=len(value),
+                                                                                     limit=MAX_CELL_LENGTH)
+            if value.count(",") + value.count(";") >= 5:  # the rows below were read into this cell
+                message += _(": a quote (\") opened in this cell is never closed, so the rows after it were read "
+                             "into it and are not checked; close or remove the quote")
+            problems.append(Problem(file, row, column, message))
             values[column] = ""
         elif _invisible_characters(value):
             problems.append(Problem(file, row, column, _("the cell contains invisible control characters")))

@@ -295,3 +295,17 @@ def test_a_backup_taken_while_a_checkin_runs_passes_the_audit(fresh_round, runne
     assert (backups[-1] / "docid.secret").is_file()
     with Ledger(backups[-1] / "ledger.sqlite") as ledger:
         assert len(ledger.all_documents()) == len(documents(fresh_round))
+
+
+def test_a_wrong_out_folder_is_an_error_and_leaves_nothing_behind(fresh_round, runner, tmp_path):
+    wrong = tmp_path / "falsch"
+    inbox(fresh_round)  # an inbox exists: the ledger is what is missing
+    for command in (["checkin"], ["bundle"], ["mark-sent"], ["remind", "--record-sent"]):
+        result = runner.invoke(cli, [*command, "--out", str(wrong), "--round", str(fresh_round / "round.toml")])
+        assert result.exit_code == 2 and "no ledger here" in result.output, (command, result.output)
+        assert not wrong.exists(), command
+
+
+def test_reminders_cannot_be_recorded_as_sent_in_the_future(fresh_round, runner):
+    result = cli_run(runner, fresh_round, "remind", "--record-sent", "--date", "01.01.2099")
+    assert result.exit_code == 2 and "cannot have gone out in the future" in result.output

@@ -204,3 +204,25 @@ def test_validate_reports_completeness_with_what_each_gap_blocks(tmp_path):
     assert "1 of 3 without office holder (row 3): their documents get an empty name line" in result.output
     assert "2 of 3 without a complete postal address (row 3, row 4): no cover letter" in result.output
     assert "2 of 3 without e-mail address (row 3, row 4): no reminder by e-mail" in result.output
+
+
+def test_a_quote_left_open_is_named_as_the_cause(tmp_path):
+    rows = nrw_rows("Stadt Bielefeld", "Gemeinde Alfter", "Stadt Dortmund", "Kreis Borken", "Stadt Köln",
+                    "Gemeinde Kalletal", "Stadt Detmold")
+    path = write_csv(tmp_path / "s.csv", rows)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = '"' + lines[2]  # an opening quote, never closed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SignatoriesInvalid) as caught:
+        load_signatories(path)
+    assert "a quote (\") opened in this cell is never closed" in str(caught.value)
+
+
+def test_the_template_is_only_written_as_xlsx(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    result = CliRunner().invoke(cli, ["template", "--output", str(tmp_path / "vorlage.csv")])
+    assert result.exit_code == 2 and "ending in .xlsx" in result.output
+    assert not (tmp_path / "vorlage.csv").exists()

@@ -45,7 +45,7 @@ def decide(round_cfg: RoundConfig, out: Path, doc_id: str, accept: bool, reason:
     except DocIdError as exc:
         raise InvalidInputError(str(exc)) from exc
     who = (clerk or "").strip() or current_actor()
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         record = ledger.document(str(parsed))
         if record is None or record.round != round_cfg.id:
             raise InvalidInputError(_("{doc_id}: no such document in round {round}").format(doc_id=doc_id,

@@ -164,7 +164,7 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
             if on_result:
                 on_result(result)
 
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         if not ledger.latest_documents(round_cfg.id):
             raise InvalidInputError(f"{out}: no documents for round {round_cfg.id} in the ledger; "
                                     "run `engagiert render` first")

@@ -59,6 +59,9 @@ def template(out: Path, round_file: Path, quiet: bool, output: Path, empty: bool
     """
     from ..workbook_template import write_template
 
+    if output.suffix.lower() != ".xlsx":  # an .xlsx under another name would be misread as a CSV later
+        raise InvalidInputError(_("{file}: the template is an Excel workbook: give a name ending in .xlsx").format(
+            file=output))
     if output.exists() and not force:
         raise InvalidInputError(_("{file}: exists already; name another file or give --force").format(file=output))
     count = write_template(output, prefill=not empty)

@@ -212,7 +212,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
         raise InvalidInputError(_("--copies must be at least 1"))
     out = Path(out)
     only = list(only)
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         entries = selected_entries(ledger, round_cfg, signatories, only)
     planned = plan_groups(entries, group_by, sort, group)
     upload_links = {ags: link.url for ags, link in current_links(out, round_cfg).items()}

@@ -57,7 +57,7 @@ def mark_sent(round_cfg: RoundConfig, out: Path, *, date: dt.date | None = None,
             date=date_text(date)))
     at = now_iso() if date == current_day else f"{date.isoformat()}T00:00:00+00:00"
     summary = MarkSentSummary(date, [], [], [])
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         entries = selected_entries(ledger, round_cfg, signatories, list(only))
         if ags is not None:
             wanted = set(ags)

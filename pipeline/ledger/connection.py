@@ -38,6 +38,19 @@ class Ledger(LedgerQueries, PortalLedger):
         return cls(Path(out) / LEDGER_FILE)
 
     @classmethod
+    def existing(cls, out: Path) -> Ledger:
+        """The ledger of `out` for a command that works on a round already rendered: a wrong --out is an
+        error naming the folder, and leaves nothing behind (Ledger.open would create an empty ledger)."""
+        from ..errors import InvalidInputError
+        from ..i18n import _
+
+        path = Path(out) / LEDGER_FILE
+        if not path.is_file():
+            raise InvalidInputError(_("{file}: no ledger here; run `engagiert render --out {out}` first (or give "
+                                      "the right --out)").format(file=path, out=out))
+        return cls(path)
+
+    @classmethod
     @contextmanager
     def open_existing(cls, out: Path) -> Iterator[Ledger | None]:
         """The ledger of `out` opened read-only, or None when there is none yet: for looking without

@@ -150,7 +150,7 @@ def check_in_mailbox(round_cfg: RoundConfig, out: Path, settings: checkin.Settin
                                 "folder; the password in an environment variable or a file)")
     password = mail_password(config)
     out = Path(out)
-    with mail_lock(out, round_cfg.id), Ledger.open(out) as ledger:
+    with mail_lock(out, round_cfg.id), Ledger.existing(out) as ledger:
         require_documents(ledger, round_cfg, out)
         taker = Taker(out, round_cfg.id, ledger, settings)
         batch = Batch(taker, round_cfg, out, plan_reply=lambda taken: plan_reply(config, round_cfg, taken))

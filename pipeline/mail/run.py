@@ -159,7 +159,7 @@ def check_in_with_mail(paths: list[Path], round_cfg: RoundConfig, out: Path, set
             on_total(len(others))
         return checkin.check_in(others, round_cfg, out, settings, progress=progress, on_result=on_result,
                                 workers=workers)
-    with mail_lock(out, round_cfg.id), Ledger.open(out) as ledger:
+    with mail_lock(out, round_cfg.id), Ledger.existing(out) as ledger:
         require_documents(ledger, round_cfg, out)
         batch = Batch(Taker(out, round_cfg.id, ledger, settings), round_cfg, out)
         batch.recover()
@@ -179,6 +179,6 @@ def _unfinished(out: Path, round_id: str) -> bool:
         return True
     if not stored:
         return False
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         recorded = ledger.stored_message_paths()
     return any(path.relative_to(out).as_posix() not in recorded for path in stored)

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..errors import EngagiertError, ExitCode, InvalidInputError, MailServerError
 from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
+from ..i18n import _
 from ..ledger import Ledger
 from ..links import current_links
 from ..round import RoundConfig
@@ -208,15 +209,21 @@ def record_sent_drafts(out: Path, round_cfg: RoundConfig, date: dt.date | None =
     transaction), dated `date` (default today), so the interval and the status count it from then."""
     from ..ledger import now_iso
 
-    when = date or dt.date.fromisoformat(now_iso()[:10])
+    now = dt.datetime.fromisoformat(now_iso())
+    when = date or now.date()
+    if when > now.date():  # a reminder dated ahead would silence the next ones until then
+        raise InvalidInputError(_("--date {date}: the reminders cannot have gone out in the future").format(
+            date=when.strftime("%d.%m.%Y")))
+    # The moment it went out: now, when that is today; else noon of the day given.
+    at = now.isoformat(timespec="seconds") if when == now.date() else f"{when.isoformat()}T12:00:00+00:00"
     recorded = []
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         drafts = ledger.pending_drafts(round_cfg.id)
         with ledger.transaction() as cursor:
             for draft in drafts:
                 details = json.loads(draft["details"] or "{}")
                 Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.REMINDER, ags=draft["ags"],
-                                 doc_id=draft["doc_id"], at=f"{when.isoformat()}T12:00:00+00:00",
+                                 doc_id=draft["doc_id"], at=at,
                                  details={**details, "recorded_sent": True})
                 recorded.append((draft["ags"], details.get("file", "")))
     return RecordedDrafts(when, recorded)
@@ -229,7 +236,7 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
         raise InvalidInputError("--after and --min-interval must be 0 or more days")
     server = parse_smtp(smtp) if smtp else None
     status = collect_status(out, round_cfg.id)
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         drafts = {row["ags"]: row["at"][:10] for row in ledger.pending_drafts(round_cfg.id)}
     plan = plan_reminders(status.documents, status.today, after_days, min_interval_days, drafts)
     result = ReminderResult(round_cfg.id, status.today, plan, dry_run=dry_run, after_days=after_days,
@@ -257,7 +264,7 @@ def latest_outcomes(out: Path, doc_ids: list[str]) -> dict[str, dict]:
     import json
 
     found: dict[str, dict] = {}
-    with Ledger.open(out) as ledger:
+    with Ledger.existing(out) as ledger:
         for doc_id in doc_ids:
             row = ledger.state_event(doc_id)
             if row and row["details"]:
@@ -278,7 +285,7 @@ def _write_emls(out: Path, round_cfg: RoundConfig, messages, today: dt.date, res
             written.append((document, path))
     finally:  # also when stopped half-way (Ctrl-C, a full disk): every .eml on disk has its event
         if written:
-            with Ledger.open(out) as ledger, ledger.transaction() as cursor:
+            with Ledger.existing(out) as ledger, ledger.transaction() as cursor:
                 for document, path in written:
                     _record(cursor, round_cfg, document, {"channel": "eml",
                                                           "file": path.relative_to(out).as_posix()},
@@ -291,7 +298,7 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
     host, port = server
     connection = open_smtp(host, port, user=os.environ.get(SMTP_USER_ENV, ""),
                            password=os.environ.get(SMTP_PASSWORD_ENV, ""))
-    with connection, Ledger.open(out) as ledger:
+    with connection, Ledger.existing(out) as ledger:
         for document, message in messages:
             try:
                 connection.send_message(message)

@@ -69,9 +69,20 @@ def ledger() -> Ledger:
     return g.ledger
 
 
+def _local_time(value: str) -> str:
+    """An ISO time from the ledger (UTC) as the office reads it: "30.11.2026, 06:54 Uhr"."""
+    import datetime as dt
+
+    from ..german import local_time
+
+    moment = dt.datetime.fromisoformat(value)
+    return local_time(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+
+
 def render(template: str, status: int = 200, **context) -> Response:
-    html = environment(WEB_TEMPLATES, trim_blocks=True).get_template(template).render(
-        round_title=state().round_cfg.title, **context)
+    templates = environment(WEB_TEMPLATES, trim_blocks=True)
+    templates.filters.setdefault("local_time", _local_time)
+    html = templates.get_template(template).render(round_title=state().round_cfg.title, **context)
     return Response(html, status=status, mimetype="text/html")
 
 

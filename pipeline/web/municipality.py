@@ -11,6 +11,7 @@ import json
 
 from flask import Blueprint, Response, abort, request, send_file
 
+from ..german import designation_with_article
 from ..links import resolve_token, token_hash
 from ..states import STATE_LABELS_DE, State
 from . import answers
@@ -80,6 +81,8 @@ def page(token: str, ags: str, results: list[answers.FileAnswer] | None = None, 
     round_cfg = state().round_cfg
     return render("municipality.html.j2", status=status, token=token, record=record,
                   bezeichnung=record.signatory.get("bezeichnung", ags), now=state_in_words(ags, record, event),
+                  for_municipality=designation_with_article(record.signatory.get("bezeichnung", ags),
+                                                            record.signatory.get("typ", ""), "acc"),
                   uploads=earlier_uploads(ags), results=results,
                   deadline=round_cfg.deadline.strftime("%d.%m.%Y") if round_cfg.deadline else "",
                   max_mb=state().portal.max_request_mb, sender=round_cfg.sender)
