@@ -340,8 +340,8 @@ def test_changed_rows_funktion_override_and_missing_address(fresh_round: Path, r
 def test_bundle_without_documents_says_render_first(tmp_path: Path, runner: CliRunner, round_file: Path):
     result = runner.invoke(cli, ["bundle", "--out", str(tmp_path / "out"), "--round", str(round_file)])
     assert result.exit_code == 2
-    assert "run `engagiert render` first" in result.output
-    assert not (tmp_path / "out" / "2024-05" / "print").exists()
+    assert "no ledger here; run `engagiert render --out" in result.output
+    assert not (tmp_path / "out").exists()  # nothing left behind, not even an empty ledger
 
 
 def test_address_too_long_for_the_window_is_refused(round_file: Path):

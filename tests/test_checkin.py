@@ -354,7 +354,8 @@ def test_command_line_mistakes_are_refused_with_a_message(fresh_round, runner, t
     empty = tmp_path / "empty-out"
     never_rendered = runner.invoke(cli, ["checkin", "--out", str(empty), "--round", str(fresh_round / "round.toml"),
                                          "--inbox", str(inbox(fresh_round))])
-    assert never_rendered.exit_code == 2 and "run `engagiert render` first" in never_rendered.output
+    assert never_rendered.exit_code == 2 and "no ledger here; run `engagiert render --out" in never_rendered.output
+    assert not empty.exists()
 
 
 def test_a_foreign_page_inside_a_good_scan_is_kept_aside_and_needs_attention(fresh_round, runner):
