@@ -191,7 +191,7 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
         if code == "unsigned" and details.get("missing"):
             text += f" Außerdem fehlt {pages_de(details['missing'])}."
         return text
-    return (reason or "").strip()
+    return reason or ""  # a clerk's own words, as typed
 
 
 # --- articles and case ----------------------------------------------------------------------------

@@ -31,7 +31,9 @@ SELECT c.ags, c.doc_id, c.state, c.since, c.reason, c.version, c.pages, c.path, 
        json_extract(c.signatory, '$.regierungsbezirk') AS regierungsbezirk,
        json_extract(c.signatory, '$.kreis') AS kreis, json_extract(c.signatory, '$.typ') AS typ,
        json_extract(c.signatory, '$.email') AS email, reminded.last_reminder,
-       coalesce(json_extract(e.details, '$.date'), substr(e.at, 1, 10)) AS sent_at
+       coalesce(json_extract(e.details, '$.date'), substr(e.at, 1, 10)) AS sent_at,
+       (SELECT details FROM events WHERE id = (SELECT max(id) FROM events WHERE doc_id = c.doc_id
+                                                AND state IS NOT NULL)) AS state_details
 FROM current c LEFT JOIN sent ON sent.doc_id = c.doc_id LEFT JOIN events e ON e.id = sent.event_id
      LEFT JOIN reminded ON reminded.ags = c.ags
 ORDER BY c.ags

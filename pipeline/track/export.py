@@ -38,7 +38,7 @@ def _values(document: DocumentStatus, today: dt.date) -> list:
         document.ags, document.name, document.bezeichnung, document.typ, document.kreis,
         document.regierungsbezirk, document.doc_id, document.version, STATE_LABELS_DE.get(document.state,
                                                                                           document.state),
-        document.since, document.reason or "", ", ".join(str(page) for page in document.pages_received),
+        document.since, document.reason_de or "", ", ".join(str(page) for page in document.pages_received),
         document.pages, document.sent_at, document.days_since_sent(today), document.last_reminder,
         document.email, document.contact,
     ]

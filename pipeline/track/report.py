@@ -148,7 +148,7 @@ def _map(status: RoundStatus, geojson: Path) -> tuple[dict | None, int]:
 def _row(document: DocumentStatus, today: dt.date) -> dict:
     days = document.days_since_sent(today)
     return {"ags": document.ags, "bezeichnung": document.bezeichnung, "state": document.state,
-            "label": STATE_LABELS_DE[document.state], "reason": document.reason or "",
+            "label": STATE_LABELS_DE[document.state], "reason": document.reason_de or "",
             "sent": german_date(document.sent_at), "days": "" if days is None else days,
             "reminded": german_date(document.last_reminder), "contact": document.contact,
             "email": document.email, "since": german_date(document.since),

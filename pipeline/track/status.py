@@ -48,6 +48,30 @@ class DocumentStatus:
     pages: int
     path: str  # relative to the output folder
     signatory_json: str = field(repr=False, compare=False)  # parsed only when needed: status must be fast
+    state_details_json: str | None = field(default=None, repr=False, compare=False)  # of the state's event
+
+    @functools.cached_property
+    def state_details(self) -> dict:
+        """What the event that set the state recorded: its reason code and figures (german.reason_in_german)."""
+        return json.loads(self.state_details_json) if self.state_details_json else {}
+
+    @property
+    def reason_code(self) -> str:
+        return str(self.state_details.get("code") or "")
+
+    @property
+    def reason_de(self) -> str:
+        """The reason in German, from its code (the stored text is the English of the check-in)."""
+        from ..german import reason_in_german
+
+        return reason_in_german(self.reason_code, self.reason, self.state_details) if self.reason else ""
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language."""
+        from ..i18n import language
+
+        return (self.reason_de if language() == "de" else self.reason) or ""
 
     @functools.cached_property
     def signatory(self) -> dict:
@@ -72,7 +96,8 @@ class DocumentStatus:
         """The DESIGN.md contract: ags, name, bezeichnung, doc_id, state, since, reason, pages_received, …"""
         return {
             "ags": self.ags, "name": self.name, "bezeichnung": self.bezeichnung, "doc_id": self.doc_id,
-            "state": self.state, "since": self.since, "reason": self.reason,
+            "state": self.state, "since": self.since, "reason": self.reason, "reason_code": self.reason_code,
+            "reason_de": self.reason_de,
             "pages_received": list(self.pages_received), "regierungsbezirk": self.regierungsbezirk,
             "kreis": self.kreis, "typ": self.typ, "email": self.email, "sent_at": self.sent_at,
             "last_reminder": self.last_reminder, "version": self.version, "pages": self.pages,
@@ -134,7 +159,8 @@ def collect_status(out: Path, round_id: str) -> RoundStatus:
         state=row["state"], since=row["since"], reason=row["reason"], pages_received=pages.get(row["doc_id"], []),
         regierungsbezirk=row["regierungsbezirk"] or "", kreis=row["kreis"] or "", typ=row["typ"] or "",
         email=row["email"] or "", sent_at=row["sent_at"], last_reminder=row["last_reminder"],
-        version=row["version"], pages=row["pages"], path=row["path"], signatory_json=row["signatory"])
+        version=row["version"], pages=row["pages"], path=row["path"], signatory_json=row["signatory"],
+        state_details_json=row["state_details"])
         for row in rows]
     current_superseded = sum(1 for document in documents if document.state == State.SUPERSEDED)
     return RoundStatus(round_id, now, documents, frozenset(returned & {row["ags"] for row in rows}),
@@ -241,7 +267,7 @@ def format_outstanding(status: RoundStatus, documents: list[DocumentStatus]) -> 
     rows = []
     for d in outstanding:
         days = d.days_since_sent(status.today)
-        rows.append([d.ags, d.bezeichnung, state_label(d.state) + (f": {d.reason}" if d.reason else ""),
+        rows.append([d.ags, d.bezeichnung, state_label(d.state) + (f": {d.reason_shown}" if d.reason else ""),
                      german_date(d.sent_at), "" if days is None else str(days), german_date(d.last_reminder),
                      d.email or _("no e-mail address"), d.contact])
     headers = ["AGS", _("municipality"), _("state"), _("sent"), _("days"), _("last reminder"), _("e-mail"),
