@@ -185,6 +185,23 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
         "digital_invalid": "Die digitale Signatur ist ungültig oder passt nicht zum Inhalt der Datei.",
         "digital_partial": "Die digitale Signatur erfasst nicht die ganze Datei.",
         "digital_modified": "Das Dokument wurde nach dem Signieren noch verändert.",
+        "digital_changed_before": ("Das Dokument wurde vor dem Signieren verändert (Text, Seiten, Formularfelder "
+                                   "oder Anmerkungen). Bitte signieren Sie die beigefügte PDF-Datei unverändert."),
+        "digital_untrusted": ("Digital signiert, aber das Zertifikat ist hier nicht als vertrauenswürdig "
+                              "hinterlegt: die Unterschrift wird von Hand geprüft."),
+        "digital_wrong_signer": ("Digital signiert, aber nicht von der Person oder Kommune, für die das Dokument "
+                                 "bestimmt ist: die Unterschrift wird von Hand geprüft."),
+        "digitally_signed": "Digital signiert.",
+        "signed": f"Unterschrieben (Unterschriftsfeld auf Seite {page}).",
+        "ambiguous": f"Ob unterschrieben wurde, ist nicht eindeutig (Seite {page}): die Unterschrift wird von Hand "
+                     "geprüft.",
+        "rendered_missing": "Unsere eigene Datei fehlt zum Vergleich: die Unterschrift wird von Hand geprüft.",
+        "after_hand_rejection": ("Ein neues Exemplar nach einer Ablehnung von Hand: es wird von Hand geprüft."),
+        "outdated_version": (f"Unterschrieben wurde die veraltete Fassung V{details.get('old_version', '?')}; "
+                             f"gültig ist V{details.get('version', '?')}. Die Sachbearbeitung entscheidet, ob die "
+                             "alte Fassung gilt."),
+        "other_municipality": ("Über den Link einer anderen Kommune eingereicht: das Exemplar wird von Hand "
+                               "geprüft."),
     }
     if code in texts:
         text = texts[code]

@@ -99,3 +99,39 @@ def test_a_whole_round(fresh_round, runner):
 
     audit = invoke(runner, base, "check", now="2024-06-22T09:00")
     assert audit.output.startswith("Ledger and files agree:"), audit.output
+
+    # German where a person reads it: the reasons in the CSV and XLSX exports, the report and the
+    # reminders carry none of the English words the check-in writes its reasons with.
+    english = ("not signed", "signature box", "signed (", "page ", "not received", "missing", "needs review",
+               "unclear", "is empty", "verified", "rejected", "incomplete", "upload")
+    from openpyxl import load_workbook
+
+    csv_rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff")), delimiter=";"))
+    column = [cell.value for cell in load_workbook(xlsx).active[1]].index("Grund")
+    xlsx_reasons = [row[column].value or "" for row in load_workbook(xlsx).active.iter_rows(min_row=2)]
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells, self.inside = [], False
+
+        def handle_starttag(self, tag, attrs):
+            self.inside = tag == "td"
+
+        def handle_data(self, data):
+            if self.inside:
+                self.cells.append(data)
+
+    cells = Cells()
+    cells.feed(html)
+    bodies = [email.message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+              for path in emls]
+    for where, texts in (("CSV", [row["Grund"] for row in csv_rows]), ("XLSX", xlsx_reasons),
+                         ("report", cells.cells), ("reminders", bodies)):
+        import re
+
+        plain = [re.sub(r"https?://\S+", "", text).lower() for text in texts]  # addresses are not words
+        found = sorted({word for text in plain for word in english if word in text})
+        assert not found, (where, found, texts)
+    assert any("Unterschriftsfeld auf Seite 2 ist leer" in row["Grund"] for row in csv_rows)
