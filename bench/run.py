@@ -240,6 +240,11 @@ def hyphenation_cache() -> str:
 
 
 def main() -> None:
+    # The commands' messages are read back (e.g. "Rendered 0 document(s)"): the English ones, whatever the
+    # machine's locale (the interface is German by default).
+    os.environ["LANG"] = "en_GB.UTF-8"
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        os.environ.pop(variable, None)
     cores = len(os.sched_getaffinity(0))
     header = (f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
               f"{cores} cores, Python {platform.python_version()}, font subsetter: {subsetter()}, "
