@@ -338,7 +338,7 @@ def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
     """Photos with up to 10 % perspective: the QR fit alone misplaces the box by millimetres; aligning on
     the printed text must find it, and any doubt must be 'ambiguous', never 'signed'."""
     from pipeline.checkin import intake
-    from pipeline.checkin import ink as verify
+    from pipeline.checkin.identify import read_signature_box
 
     verdicts = {True: [], False: []}
     for seed, record in enumerate(documents(rendered_round) * 2):
@@ -350,7 +350,7 @@ def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
             intake._identify(found, photo, rerender=None)
             if not found.codes:
                 continue
-            reading = verify.signature_ink(found.image, found.codes[0].corners, record.geometry, 2, pdf)
+            reading = read_signature_box(found, found.codes[0], record.geometry, 2, pdf)
             verdicts[signed].append(reading.verdict)
     assert "signed" not in verdicts[False], verdicts
     assert "blank" not in verdicts[True], verdicts   # a signed copy may need a look, but is never "unsigned"
@@ -358,39 +358,50 @@ def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
 
 
 def test_ink_verdicts_from_box_images():
-    """measure_ink on synthetic windows: blank, a stroke, a little ink, shifted scans, and one that does
-    not match our page at all."""
+    """measure_ink on synthetic windows at 150 dpi: blank, a handwritten signature, a little ink, shifted
+    scans, and one that does not match our page at all."""
+    import random
+
     import numpy as np
     from PIL import Image
 
     from pipeline.checkin.ink import measure_ink
 
+    from . import marks
+
     rng = np.random.default_rng(3)
-    height, width, margin = 300, 500, 30
+    height, width, margin, dpi = 300, 500, 30, 150
     box = (15, 150, 10, 490)                           # top, bottom, left, right inside the window
-    page = np.full((height, width), 245, dtype=np.uint8)
+    page = np.full((height, width), 255, dtype=np.uint8)
     page[152, 5:495] = 0                               # the signature line
     for row in range(175, 290, 22):                    # the printed name and office under it
         for start in range(10, 470, 37):
             page[row: row + 12, start: start + 22] = rng.integers(0, 60)
 
-    def scan(ink: tuple[int, int] = (0, 0), shift: tuple[int, int] = (0, 0), content=None) -> Image.Image:
+    def scan(signed: bool = False, dot: bool = False, shift: tuple[int, int] = (0, 0), content=None) -> np.ndarray:
         window = np.full((height + 2 * margin, width + 2 * margin), 240, dtype=np.uint8)
         top, left = margin + shift[0], margin + shift[1]
-        window[top: top + height, left: left + width] = page if content is None else content
-        rows, columns = ink
-        window[top + 60: top + 60 + rows, left + 100: left + 100 + columns] = 15
-        return Image.fromarray(window)
+        window[top: top + height, left: left + width] = np.minimum(page if content is None else content, 240)
+        picture = Image.fromarray(window)
+        if signed:
+            strokes = marks.handwriting(random.Random(4), 50, 14)
+            picture = marks.draw_strokes(picture, strokes, (left + 80, top + 40), dpi, marks.INKS["blue"], 0.5,
+                                         random.Random(5))
+        if dot:
+            picture = marks.draw_strokes(picture, [np.array([(0, 0), (1.5, 0.5)])], (left + 200, top + 70), dpi,
+                                         marks.INKS["black"], 0.8, random.Random(6))
+        return np.asarray(picture)
 
-    blank = Image.fromarray(page)
-    assert measure_ink(scan(), blank, box).verdict == "blank"
-    assert measure_ink(scan(shift=(9, -14)), blank, box).verdict == "blank"      # found where it really is
-    signed = measure_ink(scan(ink=(12, 150), shift=(-7, 11)), blank, box)
-    assert signed.verdict == "signed" and signed.alignment > 0.9
-    assert measure_ink(scan(ink=(4, 40)), blank, box).verdict == "ambiguous"
+    assert measure_ink(scan(), page, box, dpi).verdict == "blank"
+    assert measure_ink(scan(shift=(9, -14)), page, box, dpi).verdict == "blank"      # found where it really is
+    signed = measure_ink(scan(signed=True, shift=(-7, 11)), page, box, dpi)
+    assert signed.verdict == "signed" and signed.alignment > 0.9, signed
+    little = measure_ink(scan(dot=True), page, box, dpi)
+    assert little.verdict == "ambiguous" and little.code == "small_mark", little
     # A window that shows something else (a warped photo, a foreign page): never trusted as signed.
     other = np.roll(page, 100, axis=1)[::-1]
-    assert measure_ink(scan(ink=(12, 150), content=other), blank, box).verdict == "ambiguous"
+    mismatched = measure_ink(scan(signed=True, content=other), page, box, dpi)
+    assert mismatched.verdict == "ambiguous" and mismatched.code == "not_located", mismatched
 
 
 def test_command_line_mistakes_are_refused_with_a_message(fresh_round, runner, tmp_path):

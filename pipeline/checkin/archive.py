@@ -34,6 +34,11 @@ def unmatched_dir(out: Path) -> Path:
     return Path(out) / "unmatched"
 
 
+def review_dir(out: Path, round_id: str) -> Path:
+    """Pictures of signature boxes for the person who reviews (not uploads: derived, may be rewritten)."""
+    return Path(out) / round_id / "review"
+
+
 def signed_dir(out: Path, round_id: str) -> Path:
     return Path(out) / round_id / "signed"
 

@@ -27,6 +27,7 @@ class Finding:
     page: int
     how: str
     ink: dict | None = None
+    crop: bytes | None = None    # the review picture of a signature box that is not clearly signed
 
 
 @dataclass
@@ -80,8 +81,6 @@ def analyse(path: Path, context: Context) -> Analysis:
 
 
 def _identify_page(page, context: Context, analysis: Analysis) -> None:
-    from .ink import signature_ink, signature_ink_on_page
-
     if page.blank:
         analysis.blank.append(page.number)
         return
@@ -116,16 +115,30 @@ def _identify_page(page, context: Context, analysis: Analysis) -> None:
         if ref.pages != record.pages:
             reasons.append(f"the code says {ref.pages} pages, document {doc_id} has {record.pages}")
             continue
-        ink = None
-        signature_page = record.geometry["signature_box"]["page"]
-        if ref.page == signature_page and page.image is not None:
-            reference = context.out / record.path
-            if code is not None:
-                reading = signature_ink(page.image, code.corners, record.geometry, ref.page, reference)
-            else:
-                reading = signature_ink_on_page(page.image, record.geometry["page_size"], record.geometry,
-                                                ref.page, reference)
-            ink = reading.as_details()
-        analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how, ink))
+        reading = None
+        if ref.page == record.geometry["signature_box"]["page"] and page.image is not None:
+            reading = read_signature_box(page, code, record.geometry, ref.page, context.out / record.path)
+        analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how,
+                                         reading.as_details() if reading else None, reading.crop if reading else None))
         return
     analysis.unmatched.append((page.number, "; ".join(reasons)))
+
+
+def read_signature_box(page, code, geometry: dict, page_number: int, reference: Path):
+    """The ink in the signature box of an identified page, measured on the page as a viewer shows it."""
+    import numpy as np
+
+    from .ink import BoxReader, InkReading, page_map, qr_map
+
+    pixels = page.shown() if page.shown is not None else np.asarray(page.image)
+    across, down = pixels.shape[1] / page.image.width, pixels.shape[0] / page.image.height
+    reader = BoxReader(pixels, geometry, page_number, reference, page.born_digital)
+    if code is not None:
+        fitted = qr_map(geometry, page_number, [(x * across, y * down) for x, y in code.corners])
+        if fitted is None:
+            return InkReading("ambiguous", "not_located", "no QR position recorded for this page")
+        return reader.read(*fitted)
+    if page.transform is not None:  # registered on our page (identified by its printed id)
+        scaled = np.diag([across, down, 1.0]) @ page.transform
+        return reader.read(scaled)
+    return reader.read(page_map((pixels.shape[1], pixels.shape[0]), geometry["page_size"]))

@@ -27,6 +27,8 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
     stored = claimed.path.relative_to(out).as_posix()
     result = UploadResult(claimed.original_name, claimed.sha256, "")
     unmatched_files = _write_unmatched(context, claimed, analysis)
+    kept = _best_per_page(analysis.findings)
+    crops = _write_review_crops(context, claimed, kept)
     with ledger.transaction() as cursor:
         if cursor.execute("SELECT 1 FROM uploads WHERE sha256 = ?", (claimed.sha256,)).fetchone():
             result.outcome, result.reason = "duplicate", "another check-in recorded the same file a moment ago"
@@ -55,12 +57,15 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
         Ledger.add_event(cursor, round_id=round_id, kind="upload", reason=result.reason or None,
                          file_sha256=claimed.sha256, at=at,
                          details={"upload": claimed.original_name, "outcome": result.outcome, "stored": stored})
-        for finding in _best_per_page(analysis.findings):
+        for finding in kept:
+            page_details = {"how": finding.how, "ink": finding.ink}
+            if id(finding) in crops:
+                page_details["crop"] = crops[id(finding)]
             cursor.execute("INSERT OR IGNORE INTO pages (doc_id, page, upload_sha256, source_page, ink, details, "
                            "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            (finding.doc_id, finding.page, claimed.sha256, finding.source_page,
                             finding.ink["verdict"] if finding.ink else None,
-                            json.dumps({"how": finding.how, "ink": finding.ink}), at))
+                            json.dumps(page_details), at))
         for doc_id in dict.fromkeys(finding.doc_id for finding in analysis.findings):
             pages = sorted({f.page for f in analysis.findings if f.doc_id == doc_id})
             outcome = _judge(context, cursor, claimed, analysis, doc_id, pages)
@@ -133,28 +138,39 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     have = {row["page"] for row in rows}
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
     signature_page = record_.geometry["signature_box"]["page"]
-    inks = [row["ink"] for row in rows if row["page"] == signature_page]
+    readings = [(row["ink"], json.loads(row["details"] or "{}")) for row in rows if row["page"] == signature_page]
+    inks = [ink for ink, _ in readings]
     details["missing"] = missing
     details["signature_page"] = signature_page
+
+    def latest(verdict: str) -> dict:
+        """The newest reading of the signature box with this verdict: its note, code and review picture."""
+        found = [page for ink, page in readings if ink == verdict][-1]
+        if found.get("crop"):
+            details["review_crop"] = found["crop"]
+        return found.get("ink") or {}
+
     if missing:
         new_state, code = "incomplete", "pages_missing"
         reason = f"page {', '.join(map(str, missing))} of {record_.pages} not received yet"
         if signature_page not in missing and inks and all(ink == "blank" for ink in inks):
+            note = latest("blank").get("note", "")
             new_state, code = "rejected", "unsigned"
-            reason = (f"not signed: the signature box on page {signature_page} is empty; "
-                      f"page {', '.join(map(str, missing))} also missing")
+            reason = (f"not signed: the signature box on page {signature_page} is empty"
+                      + (f" ({note})" if note else "") + f"; page {', '.join(map(str, missing))} also missing")
     elif "signed" in inks:
+        note = [page.get("ink") or {} for ink, page in readings if ink == "signed"][-1].get("note", "")
         new_state, code = "verified", "signed"
-        reason = f"signed (signature box on page {signature_page} holds ink)"
+        reason = f"signed: handwriting in the signature box on page {signature_page}" + (f" ({note})" if note else "")
         write_signed(context, record_, rows, signature_page)
     elif "ambiguous" in inks:
-        notes = [json.loads(row["details"]).get("ink", {}).get("note", "") for row in rows
-                 if row["page"] == signature_page and row["ink"] == "ambiguous"]
-        new_state, code = "needs_review", "ambiguous"
-        reason = f"unclear whether signed: {notes[-1] or 'little ink in the box'}"
+        ink = latest("ambiguous")
+        new_state, code = "needs_review", ink.get("code") or "ambiguous"
+        reason = f"unclear whether signed (page {signature_page}): {ink.get('note') or 'little ink in the box'}"
     else:
+        note = latest("blank").get("note", "") if "blank" in inks else ""
         new_state, code = "rejected", "unsigned"
-        reason = f"not signed: the signature box on page {signature_page} is empty"
+        reason = f"not signed: the signature box on page {signature_page} is empty" + (f" ({note})" if note else "")
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
@@ -200,6 +216,22 @@ def write_signed(context: Context, record_: DocumentRecord, rows, signature_page
     path = _signed_path(context, record_)
     write_bytes_atomic(path, archive.assemble_pages(pages))
     return path
+
+
+def _write_review_crops(context: Context, claimed: archive.Claim, findings: list[Finding]) -> dict[int, str]:
+    """The review picture of every signature box that is not clearly signed, written before the commit
+    (a crash before it leaves a picture that the next run writes again under the same name)."""
+    written: dict[int, str] = {}
+    for finding in findings:
+        if not finding.crop:
+            continue
+        record_ = context.document(finding.doc_id)
+        name = slugify(record_.signatory.get("name") or record_.ags)
+        path = archive.review_dir(context.out, context.round_cfg.id) / \
+            f"{record_.ags}_{name}_{claimed.sha256[:12]}-p{finding.source_page}.png"
+        write_bytes_atomic(path, finding.crop)
+        written[id(finding)] = path.relative_to(context.out).as_posix()
+    return written
 
 
 def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysis) -> dict[int, str]:
