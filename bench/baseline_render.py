@@ -13,9 +13,9 @@ import weasyprint
 
 from pipeline import docid
 from pipeline.render.layout import document_context
-from pipeline.templating import TEMPLATES_DIR
 from pipeline.round import load_round
 from pipeline.signatories import load_signatories
+from pipeline.templating import TEMPLATES_DIR
 
 
 def main() -> None:

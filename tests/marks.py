@@ -274,8 +274,9 @@ def filled(image: Image.Image, rect_px: tuple[float, float, float, float], rng: 
 
 
 def stain(image: Image.Image, centre_px: tuple[float, float], radius_px: float, rng: random.Random,
-          colour: tuple[int, int, int] = (110, 70, 40)) -> Image.Image:
-    """A coffee stain: an irregular dark blot."""
+          colour: tuple[int, int, int] = (110, 70, 40), opaque: bool = False) -> Image.Image:
+    """A coffee stain (it darkens what is under it), or with `opaque` an ink blot or a sticker (it
+    covers it): an irregular blot."""
     import cv2
 
     size = int(radius_px * 2.6)
@@ -286,7 +287,16 @@ def stain(image: Image.Image, centre_px: tuple[float, float], radius_px: float, 
     cv2.fillPoly(alpha, [np.round(polygon).astype(np.int32)], 1.0)
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, radius_px * 0.05)) * 0.92
     origin = (int(centre_px[0] - size / 2), int(centre_px[1] - size / 2))
-    return _clipped_lay(image, alpha, origin, colour)
+    if not opaque:
+        return _clipped_lay(image, alpha, origin, colour)
+    # Covering: first take the paper and print away, then lay the blot's own colour.
+    covered = _clipped_lay(image, alpha, origin, (0, 0, 0))
+    lifted = Image.eval(covered, lambda v: v)
+    paint = Image.new(image.mode, image.size, colour if image.mode == "RGB" else int(sum(colour) / 3))
+    mask = Image.new("L", image.size, 0)
+    blot = Image.fromarray((alpha.clip(0, 1) * 255).astype(np.uint8))
+    mask.paste(blot, origin)
+    return Image.composite(paint, lifted, mask)
 
 
 def tear_corner(image: Image.Image, corner_px: tuple[float, float], depth_px: float, rng: random.Random,

@@ -1,7 +1,9 @@
 """Identify an upload's pages: which page of which of our documents each one is, and its ink.
 
 Runs without the ledger lock (in worker processes for long runs): reads every page (intake.py), checks
-each document code (MAC, round, known document, page count) and measures the signature box (verify.py).
+each document code (MAC, round, known document, page count) and measures the signature box (ink.py).
+A page without a readable code is identified by its printed id line (printed.py), and failing that, by
+matching it against our pages of the documents the rest of its upload identifies (matching.py).
 The result, an ``Analysis``, is plain data that the recording step turns into ledger rows.
 """
 
@@ -43,19 +45,23 @@ class Analysis:
 
 def analyse(path: Path, context: Context) -> Analysis:
     from .digital import DigitalResult, check_digital_signature
+    from .matching import Loose, match_loose_pages
 
     analysis = Analysis()
     limits = context.settings.limits
+    loose: list[Loose] = []   # pages registered on our layout but not identified: matched at the end
     try:
         upload = open_upload(path, limits)
         analysis.kind, analysis.page_count = upload.kind, upload.page_count
         for page in read_pages(upload, limits):
             try:
-                _identify_page(page, context, analysis)
+                _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others
                 analysis.unmatched.append((page.number, f"page could not be read ({exc.__class__.__name__})"))
             finally:
                 page.image = None
+        if loose and analysis.findings:
+            match_loose_pages(loose, upload, context, analysis)
     except Refused as exc:
         analysis.refused = str(exc)
         return analysis
@@ -80,7 +86,7 @@ def analyse(path: Path, context: Context) -> Analysis:
     return analysis
 
 
-def _identify_page(page, context: Context, analysis: Analysis) -> None:
+def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> None:
     if page.blank:
         analysis.blank.append(page.number)
         return
@@ -88,6 +94,10 @@ def _identify_page(page, context: Context, analysis: Analysis) -> None:
     if not candidates and page.text_ids:
         number, count = page.text_page or (0, 0)
         candidates = [(f"{text_id}/{number}/{count}", None) for text_id in page.text_ids[:1]]
+    if not candidates and page.image is not None:
+        from .printed import identify_by_print
+
+        candidates = [(payload, None) for payload in identify_by_print(page, context, loose)]
     if not candidates:
         analysis.unmatched.append((page.number, page.problem or "no document code found on the page"))
         return

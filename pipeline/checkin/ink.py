@@ -171,6 +171,15 @@ class BoxReader:
             second = self.locate(refit)
             if second[0] > score:
                 (score, shift), transform = second, refit
+        if score < GOOD_ALIGNMENT:
+            # Still not clearly there (a strong perspective, a curled page): register the whole page on ours.
+            from .register import OurPage, register
+
+            registration = register(self.grey, OurPage.render(self.reference_pdf, self.page_number))
+            if registration is not None:
+                third = self.locate(registration.transform)
+                if third[0] > score:
+                    (score, shift), transform = third, registration.transform
         dpi = self.measure_dpi(transform)
         if score < MIN_ALIGNMENT:
             reading = _not_located(score, shift, dpi)

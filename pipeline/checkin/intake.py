@@ -143,6 +143,27 @@ def read_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
         yield page
 
 
+def page_as_shown(upload: Upload, number: int, limits: Limits) -> SourcePage:
+    """One page read again, its pixels as shown kept (for a page identified only after the whole upload
+    was read, by matching it against our pages)."""
+    if upload.kind == "pdf":
+        pdf = _open_pdf(upload.path)
+        try:
+            page = pdf[number - 1]
+            try:
+                result = _read_pdf_page(page, number, limits)
+                pixels = result.shown() if result.shown is not None else None
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+    else:
+        result = next(page for page in _image_pages(upload, limits) if page.number == number)
+        pixels = result.shown() if result.shown is not None else None
+    result.shown = (lambda: pixels) if pixels is not None else None
+    return result
+
+
 # --- PDFs -----------------------------------------------------------------------------------------
 
 

@@ -134,7 +134,7 @@ def measure_strokes(mask: np.ndarray, scale: float) -> tuple[Strokes, np.ndarray
 
 def ink_masks(scan: np.ndarray, blank: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What is a stroke on the scan and not on our page: (labels of clear strokes, 0 elsewhere; faint
-    strokes; our print, widened)."""
+    strokes; the clear strokes before small gaps were closed: separate glyphs stay separate)."""
     import cv2
 
     scale = dpi / 25.4
@@ -148,9 +148,9 @@ def ink_masks(scan: np.ndarray, blank: np.ndarray, dpi: float) -> tuple[np.ndarr
     middle = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - middle)))
     low, high = max(LOW_MIN, middle + 4 * noise), max(HIGH_MIN, middle + 7 * noise)
-    weak = ((strength > low) & paper).astype(np.uint8)
+    raw = ((strength > low) & paper).astype(np.uint8)
     strong = (strength > high) & paper
-    weak = cv2.morphologyEx(weak, cv2.MORPH_CLOSE, _disk(0.2 * scale)) & paper
+    weak = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, _disk(0.2 * scale)) & paper
     count, labels = cv2.connectedComponents(weak, connectivity=8)
     seeds = np.bincount(labels[strong], minlength=count)
     area = np.bincount(labels.ravel(), minlength=count)
@@ -162,7 +162,8 @@ def ink_masks(scan: np.ndarray, blank: np.ndarray, dpi: float) -> tuple[np.ndarr
     clear = (seeds >= 2) & big_enough & ~residue
     unclear = (seeds < 2) & (area >= scale ** 2) & ~residue
     clear[0] = unclear[0] = False
-    return np.where(clear[labels], labels, 0), unclear[labels], printed
+    kept = clear[labels]
+    return np.where(kept, labels, 0), unclear[labels], kept & (raw > 0)
 
 
 # --- marks that are not handwriting ---------------------------------------------------------------------
@@ -186,6 +187,11 @@ def find_seals(ink: np.ndarray, scale: float) -> list[tuple[float, float, float]
     for x, y, radius in found[0][:6]:
         x, y, radius = x * factor, y * factor, radius * factor
         if _ring_share(seen, x, y, radius, scale) >= SEAL_MIN_RING:
+            # Hough may have found an inner ring: the seal reaches to the outermost ring around it.
+            for outer in np.arange(radius * 1.5, radius, -0.5 * scale):
+                if _ring_share(seen, x, y, outer, scale) >= 0.8 * SEAL_MIN_RING:
+                    radius = float(outer)
+                    break
             if all(np.hypot(x - sx, y - sy) > radius / 2 for sx, sy, _ in seals):
                 seals.append((x, y, radius))
     return seals
@@ -284,7 +290,7 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
 
     scale = dpi / 25.4
     top, bottom, left, right = box
-    labels, faint, _ = ink_masks(scan, blank, dpi)
+    labels, faint, unclosed = ink_masks(scan, blank, dpi)
     ink = labels > 0
     seals = find_seals(ink, scale)             # on the whole window: a seal's centre may lie outside the box
     # Everything else is judged on the box and its edge (cheaper; a stroke crossing the line is cut there).
@@ -309,7 +315,8 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
         cv2.circle(seal_area, (round(x), round(y)), round(radius + 1.0 * scale), 1, thickness=-1)
     seal_at_box = bool(seals) and bool(seal_area[region][inside].any())
     rest = at_box & ~seal_area[region].astype(bool)
-    text = typed_lines(rest, scale)
+    text = typed_lines(rest & unclosed[region] & inside, scale)   # typed into the box, not our print below
+    text = cv2.dilate(text.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & rest
     rest &= ~text
     strokes, kept = measure_strokes(rest, scale)
     coverage = float((kept & inside).sum()) / box_area
