@@ -187,6 +187,7 @@ def damage_id(case: Case, page: Image.Image, dpi: float, rng: random.Random, num
 def make(case: Case, inbox: Path) -> list[tuple[str, int, bool]]:
     """Write the case's upload(s) into `inbox`. Returns the pages sent: (doc id, page, identifiable)."""
     from bench import scanner
+    from tests import pdfedit
 
     c = case.choices
     rng = random.Random(c["seed"] * 7 + 1)
@@ -219,10 +220,10 @@ def make(case: Case, inbox: Path) -> list[tuple[str, int, bool]]:
         box = case.doc.geometry["signature_box"]["box"]
         strokes = [[(box[0] + x * 72 / 25.4, box[3] - y * 72 / 25.4) for x, y in stroke]
                    for stroke in c["pen_strokes"]]
-        scanner.edit_pdf(paths[0], numbers.index(2), ink_strokes=strokes, width=rng.uniform(0.8, 2.0))
+        pdfedit.edit_pdf(paths[0], numbers.index(2), ink_strokes=strokes, width=rng.uniform(0.8, 2.0))
     if case.category == "white_out":
         left, bottom, right, top = case.doc.geometry["signature_box"]["box"]
-        scanner.edit_pdf(paths[0], numbers.index(2), white_box=[left - 4, bottom + 1, right + 4, top + 8])
+        pdfedit.edit_pdf(paths[0], numbers.index(2), white_box=[left - 4, bottom + 1, right + 4, top + 8])
     return sent
 
 
@@ -234,7 +235,7 @@ def _undamaged(member: Case, head: Case) -> Case:
 
 def _pasted_picture(case: Case, stem: Path, rng: random.Random) -> list[tuple[str, int, bool]]:
     """Our born-digital PDF with a picture of a signature pasted into the box."""
-    from bench import scanner
+    from tests import pdfedit
 
     dpi = 200
     strokes, width, height = signature_strokes(rng, "full")
@@ -244,5 +245,5 @@ def _pasted_picture(case: Case, stem: Path, rng: random.Random) -> list[tuple[st
     left, bottom, right, top = case.doc.geometry["signature_box"]["box"]
     at = (left + rng.uniform(2, 10) * 72 / 25.4, bottom + rng.uniform(1, 4) * 72 / 25.4)
     only_page = case.choices["layout"] == "page2"
-    scanner.paste_picture(case.doc.pdf, 1, picture, at, dpi, stem.with_suffix(".pdf"), only_page)
+    pdfedit.paste_picture(case.doc.pdf, 1, picture, at, dpi, stem.with_suffix(".pdf"), only_page)
     return [(case.doc.doc_id, 2, True)] + ([] if only_page else [(case.doc.doc_id, 1, True)])
