@@ -338,6 +338,7 @@ def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
     """Photos with up to 10 % perspective: the QR fit alone misplaces the box by millimetres; aligning on
     the printed text must find it, and any doubt must be 'ambiguous', never 'signed'."""
     from pipeline.checkin import intake
+    from pipeline.checkin.codes import find_codes
     from pipeline.checkin.identify import read_signature_box
 
     verdicts = {True: [], False: []}
@@ -347,7 +348,7 @@ def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
             page = scans.signed_scan(pdf, record.geometry, dpi=150, signed=signed, seed=seed)[1]
             photo = scans.photograph(page, seed=seed, perspective=0.1).convert("L")
             found = intake.SourcePage(1)
-            intake._identify(found, photo, rerender=None)
+            find_codes(found, photo, rerender=None)
             if not found.codes:
                 continue
             reading = read_signature_box(found, found.codes[0], record.geometry, 2, pdf)

@@ -289,3 +289,12 @@ def test_every_box_in_review_or_rejected_has_its_picture(checked_in):
                 assert opened.format == "PNG" and opened.width > 3 * opened.height
         else:
             assert "review_crop" not in details
+
+
+def test_what_was_seen_has_a_german_text_for_the_municipality():
+    from pipeline.german import reason_in_german
+
+    details = {"signature_page": 2}
+    assert "Dienstsiegel" in reason_in_german("seal_only", "unclear whether signed", details)
+    assert "durchgestrichen" in reason_in_german("crossed_out", "unclear whether signed", details)
+    assert "Seite 2" in reason_in_german("filled", "unclear whether signed", details)

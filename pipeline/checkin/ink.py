@@ -19,7 +19,8 @@ import numpy as np
 
 from ..units import PT_PER_MM
 from . import align
-from .marks import Seen, contrast, look
+from .marks import Seen, look
+from .strokes import contrast
 
 ALIGN_DPI = 100             # the window is found at this resolution (and between its pixels)
 MEASURE_DPI = (150, 300)    # and measured at the scan's own, within these bounds

@@ -2,7 +2,13 @@
 
 An upload is whatever a town hall sends back: a scanner's PDF (JPEG, CCITT G4 or Flate images), a phone
 photo (JPEG/PNG), a multi-page TIFF, or our own PDF signed digitally. Each page is identified by its QR
-code (payload ``<doc id>/<page>/<pages>``), else by the "Dok.-Nr." text of a born-digital PDF.
+code (payload ``<doc id>/<page>/<pages>``, codes.py), else by the "Dok.-Nr." text of a born-digital PDF
+(or, in identify.py, of a scan, by OCR).
+
+What counts is the page as a viewer shows it: a scan with nothing drawn over it is its embedded image;
+anything else (a PDF editor's pen strokes or white box over the scan, a drawn page) is rendered, at the
+scan's resolution, with its annotations. The signature box is measured on a full-resolution colour
+reading of that (``SourcePage.shown``), made only for the page that has the box.
 
 Speed comes from doing the cheap thing first (issue 6): a scanned page's embedded JPEG is taken as it is
 and decoded at reduced size (Pillow ``draft``), the QR code is looked for in the corner where it was printed,
@@ -22,6 +28,7 @@ from pathlib import Path
 
 from ..docid import ID_IN_TEXT
 from ..units import MM_PER_PT
+from .codes import Code, find_codes
 
 
 @dataclass(frozen=True)
@@ -37,15 +44,6 @@ class Limits:
 
 class Refused(Exception):
     """The upload cannot be read at all (the reason is for the clerk)."""
-
-
-@dataclass
-class Code:
-    """One of our QR codes found on a page image: its text and its four corners in image pixels
-    (top-left, top-right, bottom-right, bottom-left of the symbol as printed, whatever the rotation)."""
-
-    text: str
-    corners: list[tuple[float, float]]
 
 
 @dataclass
@@ -243,7 +241,7 @@ def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
         shown = _render(page, dpi, colour=True)
         result.shown = lambda: shown
         grey = _grey(shown)
-    _identify(result, grey, rerender=lambda: _render(page, 300))
+    find_codes(result, grey, rerender=lambda: _render(page, 300))
     if result.how == "qr-hires":  # the codes' corners refer to that rendering
         result.shown = lambda: _render(page, 300, colour=True)
     return result
@@ -426,77 +424,5 @@ def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
             result = SourcePage(number)
             colour = frame.mode not in ("L", "1", "I", "I;16", "F")
             result.shown = lambda frame=frame, colour=colour: np.asarray(frame.convert("RGB" if colour else "L"))
-            _identify(result, grey, rerender=None)
+            find_codes(result, grey, rerender=None)
             yield result
-
-
-# --- Finding the codes ----------------------------------------------------------------------------
-
-
-def _identify(result: SourcePage, image, rerender) -> None:
-    """Find our QR codes: expected corner, whole page, then higher resolution; or say why not."""
-    result.image = image
-    # The image is used as stored, however the page rotates it: zxing finds codes in any orientation and
-    # reports corners that carry it, which is all the signature-box mapping needs.
-    for how, finder in (("qr-corner", _codes_in_corner), ("qr-page", _decode)):
-        codes = finder(image)
-        if codes:
-            result.codes, result.how = codes, how
-            return
-    if rerender is not None:
-        hires = rerender()
-        codes = _decode(hires)
-        if codes:
-            result.image, result.codes, result.how = hires, codes, "qr-hires"
-            return
-    if result.text_ids:
-        result.how = "text"
-        return
-    if _is_blank(image):
-        result.blank = True
-        result.problem = "blank page"
-    else:
-        result.problem = "no document code found on the page"
-
-
-def _codes_in_corner(image) -> list[Code]:
-    """Our code sits in the bottom-right corner of an upright page: try that region first (fast)."""
-    width, height = image.size
-    left, top = int(width * 0.62), int(height * 0.78)
-    corner = image.crop((left, top, width, height))
-    return [Code(code.text, [(x + left, y + top) for x, y in code.corners]) for code in _decode(corner)]
-
-
-def _decode(image) -> list[Code]:
-    import zxingcpp
-
-    found = []
-    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
-        position = barcode.position
-        corners = [(float(point.x), float(point.y)) for point in
-                   (position.top_left, position.top_right, position.bottom_right, position.bottom_left)]
-        found.append(Code(barcode.text, corners))
-    return found
-
-
-def _is_blank(image) -> bool:
-    """A separator sheet: almost no dark pixels once scanner noise is filtered out."""
-    from PIL import ImageFilter
-
-    small = image.copy()
-    small.thumbnail((600, 600))
-    cleaned = small.filter(ImageFilter.MedianFilter(3))
-    histogram = cleaned.histogram()
-    total = sum(histogram)
-    paper = _percentile(histogram, 0.9)
-    dark = sum(histogram[: max(0, int(paper * 0.6))])
-    return dark / total < 0.002
-
-
-def _percentile(histogram: list[int], fraction: float) -> int:
-    total, running = sum(histogram), 0
-    for level, count in enumerate(histogram):
-        running += count
-        if running >= fraction * total:
-            return level
-    return 255
