@@ -202,6 +202,23 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
                              "alte Fassung gilt."),
         "other_municipality": ("Über den Link einer anderen Kommune eingereicht: das Exemplar wird von Hand "
                                "geprüft."),
+        # What check-in saw in a signature box it could not accept on its own (needs review): for a clerk
+        # who rejects after looking, and for the review screen.
+        "seal_only": f"Im Unterschriftsfeld auf Seite {page} ist ein Dienstsiegel, aber keine Unterschrift zu sehen.",
+        "typed_text": (f"Im Unterschriftsfeld auf Seite {page} steht nur gedruckter oder getippter Text (etwa "
+                       "„gez. …“), keine handschriftliche Unterschrift."),
+        "crossed_out": f"Das Unterschriftsfeld auf Seite {page} ist durchgestrichen.",
+        "filled": (f"Das Unterschriftsfeld auf Seite {page} ist geschwärzt oder ausgefüllt; eine Unterschrift ist "
+                   "nicht zu erkennen."),
+        "small_mark": (f"Im Unterschriftsfeld auf Seite {page} ist nur ein kurzes Zeichen (etwa ein Haken) zu sehen, "
+                       "keine Unterschrift."),
+        "faint": f"Die Unterschrift auf Seite {page} ist so blass, dass sie nicht sicher zu erkennen ist.",
+        "outside_box": f"Die Unterschrift steht nicht im Unterschriftsfeld auf Seite {page}.",
+        "not_on_paper": ("In die PDF-Datei wurde ein Bild oder eine Zeichnung einer Unterschrift eingefügt. Bitte "
+                         "drucken Sie das Dokument aus, unterschreiben Sie es von Hand und senden Sie uns den Scan, "
+                         "oder signieren Sie die PDF-Datei digital."),
+        "not_located": (f"Das Unterschriftsfeld auf Seite {page} ist auf der Rücksendung nicht sicher zu erkennen "
+                        "(das Bild ist zu unscharf, zu stark verzerrt oder beschnitten)."),
     }
     if code in texts:
         text = texts[code]

@@ -31,3 +31,8 @@ def signed_dir(out: Path, round_id: str) -> Path:
 
 def unmatched_dir(out: Path) -> Path:
     return Path(out) / "unmatched"
+
+
+def review_dir(out: Path, round_id: str) -> Path:
+    """Pictures of signature boxes for the person who reviews (derived from uploads; may be rewritten)."""
+    return round_dir(out, round_id) / "review"

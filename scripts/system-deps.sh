@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# System libraries WeasyPrint needs. libharfbuzz-subset0 is optional but makes rendering ~4x faster
-# (without it WeasyPrint subsets fonts with fontTools). Installs with apt-get where we are root;
-# otherwise says what to run. Never fails the build for the optional library.
+# System libraries WeasyPrint needs, and Tesseract, which check-in runs to read the printed "Dok.-Nr."
+# line of a page whose QR code is stained or torn (tesseract-ocr brings the English model, enough for the
+# id). libharfbuzz-subset0 is optional but makes rendering ~4x faster (without it WeasyPrint subsets fonts
+# with fontTools). Installs with apt-get where we are root; otherwise says what to run. Never fails the
+# build for the optional library.
 set -u
-need=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core)
+need=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core tesseract-ocr)
 want=(libharfbuzz-subset0)
 
 missing() {
@@ -15,7 +17,7 @@ missing() {
 }
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
-  echo "system-deps: not a Debian/Ubuntu system; make sure Pango, HarfBuzz (with libharfbuzz-subset) and DejaVu fonts are installed."
+  echo "system-deps: not a Debian/Ubuntu system; make sure Pango, HarfBuzz (with libharfbuzz-subset), DejaVu fonts and tesseract (with its English model) are installed."
   exit 0
 fi
 

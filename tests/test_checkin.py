@@ -341,6 +341,77 @@ def test_a_tiny_mark_in_the_box_needs_review_not_verified(fresh_round, runner):
     assert result.exit_code == 1
 
 
+def test_strongly_warped_photos_never_verify_an_unsigned_copy(rendered_round):
+    """Photos with up to 10 % perspective: the QR fit alone misplaces the box by millimetres; aligning on
+    the printed text must find it, and any doubt must be 'ambiguous', never 'signed'."""
+    from pipeline.checkin import intake
+    from pipeline.checkin.codes import find_codes
+    from pipeline.checkin.identify import read_signature_box
+
+    verdicts = {True: [], False: []}
+    for seed, record in enumerate(documents(rendered_round) * 2):
+        pdf = pdf_of(rendered_round, record)
+        for signed in (True, False):
+            page = scans.signed_scan(pdf, record.geometry, dpi=150, signed=signed, seed=seed)[1]
+            photo = scans.photograph(page, seed=seed, perspective=0.1).convert("L")
+            found = intake.SourcePage(1)
+            find_codes(found, photo, rerender=None)
+            if not found.codes:
+                continue
+            reading = read_signature_box(found, found.codes[0], record.geometry, 2, pdf)
+            verdicts[signed].append(reading.verdict)
+    assert "signed" not in verdicts[False], verdicts
+    assert "blank" not in verdicts[True], verdicts   # a signed copy may need a look, but is never "unsigned"
+    assert len(verdicts[True]) >= 8 and verdicts[True].count("signed") >= len(verdicts[True]) - 3, verdicts
+
+
+def test_ink_verdicts_from_box_images():
+    """measure_ink on synthetic windows at 150 dpi: blank, a handwritten signature, a little ink, shifted
+    scans, and one that does not match our page at all."""
+    import random
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.checkin.ink import measure_ink
+
+    from . import marks
+
+    rng = np.random.default_rng(3)
+    height, width, margin, dpi = 300, 500, 30, 150
+    box = (15, 150, 10, 490)                           # top, bottom, left, right inside the window
+    page = np.full((height, width), 255, dtype=np.uint8)
+    page[152, 5:495] = 0                               # the signature line
+    for row in range(175, 290, 22):                    # the printed name and office under it
+        for start in range(10, 470, 37):
+            page[row: row + 12, start: start + 22] = rng.integers(0, 60)
+
+    def scan(signed: bool = False, dot: bool = False, shift: tuple[int, int] = (0, 0), content=None) -> np.ndarray:
+        window = np.full((height + 2 * margin, width + 2 * margin), 240, dtype=np.uint8)
+        top, left = margin + shift[0], margin + shift[1]
+        window[top: top + height, left: left + width] = np.minimum(page if content is None else content, 240)
+        picture = Image.fromarray(window)
+        if signed:
+            strokes = marks.handwriting(random.Random(4), 50, 14)
+            picture = marks.draw_strokes(picture, strokes, (left + 80, top + 40), dpi, marks.INKS["blue"], 0.5,
+                                         random.Random(5))
+        if dot:
+            picture = marks.draw_strokes(picture, [np.array([(0, 0), (1.5, 0.5)])], (left + 200, top + 70), dpi,
+                                         marks.INKS["black"], 0.8, random.Random(6))
+        return np.asarray(picture)
+
+    assert measure_ink(scan(), page, box, dpi).verdict == "blank"
+    assert measure_ink(scan(shift=(9, -14)), page, box, dpi).verdict == "blank"      # found where it really is
+    signed = measure_ink(scan(signed=True, shift=(-7, 11)), page, box, dpi)
+    assert signed.verdict == "signed" and signed.alignment > 0.9, signed
+    little = measure_ink(scan(dot=True), page, box, dpi)
+    assert little.verdict == "ambiguous" and little.code == "small_mark", little
+    # A window that shows something else (a warped photo, a foreign page): never trusted as signed.
+    other = np.roll(page, 100, axis=1)[::-1]
+    mismatched = measure_ink(scan(signed=True, content=other), page, box, dpi)
+    assert mismatched.verdict == "ambiguous" and mismatched.code == "not_located", mismatched
+
+
 def test_command_line_mistakes_are_refused_with_a_message(fresh_round, runner, tmp_path):
     missing = run(runner, fresh_round, "--inbox", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and "nowhere: not found" in missing.output

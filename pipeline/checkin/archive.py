@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import received_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
+from ..paths import received_dir, review_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
 from .intake import eight_bit
 
 EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
@@ -194,15 +194,16 @@ def _fsync_dir(directory: Path) -> None:
 
 def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes:
     """One page of an upload as a one-page PDF: copied from a PDF, or an image frame wrapped in one.
-    `reader`, a pypdf PdfReader of `source`, saves parsing it again for each page of a long upload."""
+    `reader`, a PDFium document of `source`, saves opening it again for each page of a long upload."""
     if kind == "pdf":
-        from pypdf import PdfReader, PdfWriter
+        import pypdfium2 as pdfium
 
-        writer = PdfWriter()
-        writer.add_page((reader or PdfReader(source)).pages[source_page - 1])
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        return buffer.getvalue()
+        document = reader or pdfium.PdfDocument(str(source))
+        try:
+            return _save_pdf([(document, source_page - 1)])
+        finally:
+            if reader is None:
+                document.close()
     from PIL import Image, ImageOps
 
     with Image.open(source) as picture:
@@ -218,19 +219,45 @@ def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes
     return buffer.getvalue()
 
 
+def open_pdf(source: Path):
+    import pypdfium2 as pdfium
+
+    return pdfium.PdfDocument(str(source))
+
+
 def assemble_pages(pages: list[tuple[Path, str, int]]) -> bytes:
     """One PDF from pages of uploads (path, kind, page number): PDF pages are copied as they are (each
-    source opened once), image frames wrapped in a page."""
-    from pypdf import PdfReader, PdfWriter
+    source opened once; PDFium copies any stream, however large, where pypdf stops at its safety limits),
+    image frames wrapped in a page."""
+    import pypdfium2 as pdfium
 
-    writer, readers = PdfWriter(), {}
-    for source, kind, number in pages:
-        if kind == "pdf":
-            if source not in readers:
-                readers[source] = PdfReader(source)
-            writer.add_page(readers[source].pages[number - 1])
-        else:
-            writer.add_page(PdfReader(io.BytesIO(page_as_pdf(source, kind, number))).pages[0])
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    opened: dict[Path, object] = {}
+    try:
+        parts = []
+        for source, kind, number in pages:
+            if kind != "pdf":
+                wrapped = pdfium.PdfDocument(page_as_pdf(source, kind, number))
+                opened[Path(f"{source}#{number}")] = wrapped
+                parts.append((wrapped, 0))
+                continue
+            if source not in opened:
+                opened[source] = pdfium.PdfDocument(str(source))
+            parts.append((opened[source], number - 1))
+        return _save_pdf(parts)
+    finally:
+        for document in opened.values():
+            document.close()
+
+
+def _save_pdf(parts: list[tuple[object, int]]) -> bytes:
+    import pypdfium2 as pdfium
+
+    target = pdfium.PdfDocument.new()
+    try:
+        for document, index in parts:
+            target.import_pages(document, [index])
+        buffer = io.BytesIO()
+        target.save(buffer)
+        return buffer.getvalue()
+    finally:
+        target.close()

@@ -62,3 +62,18 @@ class Context:
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.ledger.document(doc_id)
+
+    def sample_documents(self, count: int = 2) -> list[DocumentRecord]:
+        """A few documents of the round (the first by AGS): our page layout, and a stranger to compare with."""
+        documents = self.ledger.latest_documents(self.round_cfg.id)
+        return [documents[ags] for ags in sorted(documents)[:count]]
+
+    def layout(self):
+        """Our documents' page layout for registering pages without a readable code (printed.Layout),
+        made once per process from the round's first document; None if there is none."""
+        if not hasattr(self, "_layout"):
+            from .printed import Layout
+
+            sample = self.sample_documents(1)
+            self._layout = Layout.of(self.out / sample[0].path, sample[0].pages) if sample else None
+        return self._layout

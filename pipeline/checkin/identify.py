@@ -1,7 +1,9 @@
 """Identify an upload's pages: which page of which of our documents each one is, and its ink.
 
 Runs without the ledger lock (in worker processes for long runs): reads every page (intake.py), checks
-each document code (MAC, round, known document, page count) and measures the signature box (verify.py).
+each document code (MAC, round, known document, page count) and measures the signature box (ink.py).
+A page without a readable code is identified by its printed id line (printed.py), and failing that, by
+matching it against our pages of the documents the rest of its upload identifies (matching.py).
 The result, an ``Analysis``, is plain data that the recording step turns into ledger rows.
 """
 
@@ -27,6 +29,7 @@ class Finding:
     page: int
     how: str
     ink: dict | None = None
+    crop: bytes | None = None    # the review picture of a signature box that is not clearly signed
 
 
 @dataclass
@@ -42,19 +45,23 @@ class Analysis:
 
 def analyse(path: Path, context: Context) -> Analysis:
     from .digital import DigitalResult, ExpectedSigner, check_digital_signature
+    from .matching import Loose, match_loose_pages
 
     analysis = Analysis()
     limits = context.settings.limits
+    loose: list[Loose] = []   # pages registered on our layout but not identified: matched at the end
     try:
         upload = open_upload(path, limits)
         analysis.kind, analysis.page_count = upload.kind, upload.page_count
         for page in read_pages(upload, limits):
             try:
-                _identify_page(page, context, analysis)
+                _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others
                 analysis.unmatched.append((page.number, f"page could not be read ({exc.__class__.__name__})"))
             finally:
                 page.image = None
+        if loose and analysis.findings:
+            match_loose_pages(loose, upload, context, analysis, Finding, read_signature_box)
     except Refused as exc:
         analysis.refused = str(exc)
         return analysis
@@ -80,9 +87,7 @@ def analyse(path: Path, context: Context) -> Analysis:
     return analysis
 
 
-def _identify_page(page, context: Context, analysis: Analysis) -> None:
-    from .ink import signature_ink, signature_ink_on_page
-
+def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> None:
     if page.blank:
         analysis.blank.append(page.number)
         return
@@ -90,6 +95,10 @@ def _identify_page(page, context: Context, analysis: Analysis) -> None:
     if not candidates and page.text_ids:
         number, count = page.text_page or (0, 0)
         candidates = [(f"{text_id}/{number}/{count}", None) for text_id in page.text_ids[:1]]
+    if not candidates and page.image is not None:
+        from .printed import identify_by_print
+
+        candidates = [(payload, None) for payload in identify_by_print(page, context, loose)]
     if not candidates:
         analysis.unmatched.append((page.number, page.problem or "no document code found on the page"))
         return
@@ -117,16 +126,30 @@ def _identify_page(page, context: Context, analysis: Analysis) -> None:
         if ref.pages != record.pages:
             reasons.append(f"the code says {ref.pages} pages, document {doc_id} has {record.pages}")
             continue
-        ink = None
-        signature_page = record.geometry["signature_box"]["page"]
-        if ref.page == signature_page and page.image is not None:
-            reference = context.out / record.path
-            if code is not None:
-                reading = signature_ink(page.image, code.corners, record.geometry, ref.page, reference)
-            else:
-                reading = signature_ink_on_page(page.image, record.geometry["page_size"], record.geometry,
-                                                ref.page, reference)
-            ink = reading.as_details()
-        analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how, ink))
+        reading = None
+        if ref.page == record.geometry["signature_box"]["page"] and page.image is not None:
+            reading = read_signature_box(page, code, record.geometry, ref.page, context.out / record.path)
+        analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how,
+                                         reading.as_details() if reading else None, reading.crop if reading else None))
         return
     analysis.unmatched.append((page.number, "; ".join(reasons)))
+
+
+def read_signature_box(page, code, geometry: dict, page_number: int, reference: Path):
+    """The ink in the signature box of an identified page, measured on the page as a viewer shows it."""
+    import numpy as np
+
+    from .ink import BoxReader, InkReading, page_map, qr_map
+
+    pixels = page.shown() if page.shown is not None else np.asarray(page.image)
+    across, down = pixels.shape[1] / page.image.width, pixels.shape[0] / page.image.height
+    reader = BoxReader(pixels, geometry, page_number, reference, page.born_digital)
+    if code is not None:
+        fitted = qr_map(geometry, page_number, [(x * across, y * down) for x, y in code.corners])
+        if fitted is None:
+            return InkReading("ambiguous", "not_located", "no QR position recorded for this page")
+        return reader.read(*fitted)
+    if page.transform is not None:  # registered on our page (identified by its printed id)
+        scaled = np.diag([across, down, 1.0]) @ page.transform
+        return reader.read(scaled)
+    return reader.read(page_map((pixels.shape[1], pixels.shape[0]), geometry["page_size"]))

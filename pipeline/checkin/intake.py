@@ -2,7 +2,13 @@
 
 An upload is whatever a town hall sends back: a scanner's PDF (JPEG, CCITT G4 or Flate images), a phone
 photo (JPEG/PNG), a multi-page TIFF, or our own PDF signed digitally. Each page is identified by its QR
-code (payload ``<doc id>/<page>/<pages>``), else by the "Dok.-Nr." text of a born-digital PDF.
+code (payload ``<doc id>/<page>/<pages>``, codes.py), else by the "Dok.-Nr." text of a born-digital PDF
+(or, in identify.py, of a scan, by OCR).
+
+What counts is the page as a viewer shows it: a scan with nothing drawn over it is its embedded image;
+anything else (a PDF editor's pen strokes or white box over the scan, a drawn page) is rendered, at the
+scan's resolution, with its annotations. The signature box is measured on a full-resolution colour
+reading of that (``SourcePage.shown``), made only for the page that has the box.
 
 Speed comes from doing the cheap thing first (issue 6): a scanned page's embedded JPEG is taken as it is
 and decoded at reduced size (Pillow ``draft``), the QR code is looked for in the corner where it was printed,
@@ -13,7 +19,6 @@ can act on.
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from collections.abc import Iterator
@@ -22,6 +27,8 @@ from pathlib import Path
 
 from ..docid import ID_IN_TEXT
 from ..units import MM_PER_PT
+from .codes import Code, find_codes
+from .pdfpages import _decode_scan, _grey, _layers, _render, eight_bit  # noqa: F401 - eight_bit: for archive, crops
 
 
 @dataclass(frozen=True)
@@ -40,15 +47,6 @@ class Refused(Exception):
 
 
 @dataclass
-class Code:
-    """One of our QR codes found on a page image: its text and its four corners in image pixels
-    (top-left, top-right, bottom-right, bottom-left of the symbol as printed, whatever the rotation)."""
-
-    text: str
-    corners: list[tuple[float, float]]
-
-
-@dataclass
 class SourcePage:
     """One page (or image frame) of an upload, as read."""
 
@@ -57,10 +55,13 @@ class SourcePage:
     codes: list[Code] = field(default_factory=list)
     text_ids: list[str] = field(default_factory=list)   # ids read from a text layer
     text_page: tuple[int, int] | None = None            # "Seite 2/2" from the text layer
-    how: str = ""                    # how it was identified: qr-corner, qr-page, qr-hires, text
+    how: str = ""                    # how it was identified: qr-corner, qr-page, qr-hires, text, ocr
     problem: str = ""                # why nothing was found (blank page, no code, too large, …)
     blank: bool = False
     born_digital: bool = False       # a PDF page drawn from text and vectors, not a scan
+    transform: object | None = None  # PDF points -> `image` pixels, where the page was registered on ours
+    shown: object | None = None      # () -> the page as a viewer shows it, numpy RGB or grey, at up to
+                                     # ~300 dpi: the signature box is measured on this
 
 
 @dataclass
@@ -140,6 +141,27 @@ def read_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
         yield page
 
 
+def page_as_shown(upload: Upload, number: int, limits: Limits) -> SourcePage:
+    """One page read again, its pixels as shown kept (for a page identified only after the whole upload
+    was read, by matching it against our pages)."""
+    if upload.kind == "pdf":
+        pdf = _open_pdf(upload.path)
+        try:
+            page = pdf[number - 1]
+            try:
+                result = _read_pdf_page(page, number, limits)
+                pixels = result.shown() if result.shown is not None else None
+            finally:
+                page.close()
+        finally:
+            pdf.close()
+    else:
+        result = next(page for page in _image_pages(upload, limits) if page.number == number)
+        pixels = result.shown() if result.shown is not None else None
+    result.shown = (lambda: pixels) if pixels is not None else None
+    return result
+
+
 # --- PDFs -----------------------------------------------------------------------------------------
 
 
@@ -194,19 +216,34 @@ def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
     if found_page:
         result.text_page = (int(found_page[1]), int(found_page[2]))
 
-    scan = _embedded_scan(page, width_pt, height_pt, limits)
-    if isinstance(scan, str):
-        result.problem = scan
-        return result
-    if scan is None:
-        # Drawn page (text and vectors, e.g. our own PDF or one signed in a PDF editor): render it.
-        result.born_digital = bool(text.strip())
-        pixels = (width_pt / 72 * 150) * (height_pt / 72 * 150)
-        if pixels > limits.max_pixels:
-            result.problem = f"page {number} is too large to render ({pixels / 1e6:.0f} megapixels at 150 dpi)"
+    layers = _layers(page, width_pt, height_pt)
+    grey = None
+    if layers.scan is not None and not layers.overlays:
+        # A scanner's page is one image covering the page and nothing else: what a viewer shows is that
+        # image, taken as stored (exact, and ~5x cheaper than rendering).
+        grey = _decode_scan(layers.scan, layers.dpi, limits, reduced=True)
+        if isinstance(grey, str):
+            result.problem = grey
             return result
-        scan = _render(page, 150)
-    _identify(result, scan, rerender=lambda: _render(page, 300))
+        if grey is not None:
+            scan = layers.scan
+            result.shown = lambda: _decode_scan(scan, layers.dpi, limits, reduced=False)
+    if grey is None:
+        # Anything drawn over the scan (a PDF editor's pen, a white box), or a page drawn from text and
+        # vectors (our own PDF, maybe with a pasted picture): render what a viewer shows, at the scan's
+        # resolution (a drawn page at 150 dpi).
+        result.born_digital = layers.dpi is None
+        dpi = 150 if layers.dpi is None else min(300, max(150, layers.dpi))
+        pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
+        if pixels > limits.max_pixels:
+            result.problem = f"page {number} is too large to render ({pixels / 1e6:.0f} megapixels at {dpi:.0f} dpi)"
+            return result
+        shown = _render(page, dpi, colour=True)
+        result.shown = lambda: shown
+        grey = _grey(shown)
+    find_codes(result, grey, rerender=lambda: _render(page, 300))
+    if result.how == "qr-hires":  # the codes' corners refer to that rendering
+        result.shown = lambda: _render(page, 300, colour=True)
     return result
 
 
@@ -219,53 +256,6 @@ def _page_text(page) -> str:
             textpage.close()
     except Exception:  # a broken content stream: no text, the image may still be readable
         return ""
-
-
-def _embedded_scan(page, width_pt: float, height_pt: float, limits: Limits):
-    """A scanner's page is one image covering the page: take it as stored (exact, and ~5x cheaper than
-    rendering). Returns a grey PIL image, None for a drawn page, or a string saying why it is refused."""
-    import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
-
-    try:
-        images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3))
-    except pdfium.PdfiumError:
-        return None
-    if len(images) != 1:
-        return None
-    image = images[0]
-    try:
-        left, bottom, right, top = image.get_bounds()
-    except pdfium.PdfiumError:
-        return None
-    if (right - left) * (top - bottom) < 0.8 * width_pt * height_pt:
-        return None  # a small picture on a drawn page (a pasted signature): render the whole page instead
-    try:
-        pixel_width, pixel_height = image.get_px_size()
-    except (pdfium.PdfiumError, AttributeError):
-        return None
-    if pixel_width * pixel_height > limits.max_pixels:
-        return (f"the page image is {pixel_width} × {pixel_height} pixels, more than the limit of "
-                f"{limits.max_pixels / 1e6:.0f} megapixels")
-    from PIL import Image
-
-    try:
-        if image.get_filters() == ["DCTDecode"]:
-            picture = Image.open(io.BytesIO(bytes(image.get_data(decode_simple=False))))
-            # JPEG decodes at 1/2, 1/4, 1/8 size almost for free: aim for ~100 dpi (a 2 cm QR code is then
-            # ~80 px, enough for zxing); _identify goes back to full size if the code is not found.
-            dpi = pixel_width / (width_pt / 72)
-            scale = max(1, int(dpi // 100))
-            picture.draft("L", (pixel_width // scale, pixel_height // scale))
-            return picture.convert("L")
-        bitmap = image.get_bitmap(render=False)
-        return bitmap.to_pil().convert("L")
-    except Exception:  # an image pdfium cannot decode alone (odd colour space): render the page
-        return None
-
-
-def _render(page, dpi: int):
-    return page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True).to_pil().convert("L")
 
 
 # --- Images ---------------------------------------------------------------------------------------
@@ -289,6 +279,7 @@ def _image_frame_count(path: Path, limits: Limits) -> int:
 
 
 def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
+    import numpy as np
     from PIL import Image, ImageOps
 
     with Image.open(upload.path) as picture:
@@ -306,92 +297,9 @@ def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
                 yield SourcePage(number, problem=f"image {number} cannot be decoded ({exc.__class__.__name__})")
                 continue
             result = SourcePage(number)
-            _identify(result, grey, rerender=None)
+            colour = frame.mode not in ("L", "1", "I", "I;16", "F")
+            result.shown = lambda frame=frame, colour=colour: np.asarray(frame.convert("RGB" if colour else "L"))
+            find_codes(result, grey, rerender=None)
             yield result
 
 
-def eight_bit(image):
-    """The image with 8 bits per sample. Pillow turns 16- and 32-bit integer images (a scanner's 16-bit grey
-    PNG or TIFF) into 8 bits by clipping, not scaling: all but the darkest pixels came out white, and a
-    signed page was read as blank. Scaled down here instead."""
-    if not image.mode.startswith("I"):
-        return image
-    import numpy as np
-    from PIL import Image
-
-    values = np.asarray(image)
-    if image.mode.startswith("I;16") or values.max(initial=0) > 255:
-        values = values // 257
-    return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))
-
-
-# --- Finding the codes ----------------------------------------------------------------------------
-
-
-def _identify(result: SourcePage, image, rerender) -> None:
-    """Find our QR codes: expected corner, whole page, then higher resolution; or say why not."""
-    result.image = image
-    # The image is used as stored, however the page rotates it: zxing finds codes in any orientation and
-    # reports corners that carry it, which is all the signature-box mapping needs.
-    for how, finder in (("qr-corner", _codes_in_corner), ("qr-page", _decode)):
-        codes = finder(image)
-        if codes:
-            result.codes, result.how = codes, how
-            return
-    if rerender is not None:
-        hires = rerender()
-        codes = _decode(hires)
-        if codes:
-            result.image, result.codes, result.how = hires, codes, "qr-hires"
-            return
-    if result.text_ids:
-        result.how = "text"
-        return
-    if _is_blank(image):
-        result.blank = True
-        result.problem = "blank page"
-    else:
-        result.problem = "no document code found on the page"
-
-
-def _codes_in_corner(image) -> list[Code]:
-    """Our code sits in the bottom-right corner of an upright page: try that region first (fast)."""
-    width, height = image.size
-    left, top = int(width * 0.62), int(height * 0.78)
-    corner = image.crop((left, top, width, height))
-    return [Code(code.text, [(x + left, y + top) for x, y in code.corners]) for code in _decode(corner)]
-
-
-def _decode(image) -> list[Code]:
-    import zxingcpp
-
-    found = []
-    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
-        position = barcode.position
-        corners = [(float(point.x), float(point.y)) for point in
-                   (position.top_left, position.top_right, position.bottom_right, position.bottom_left)]
-        found.append(Code(barcode.text, corners))
-    return found
-
-
-def _is_blank(image) -> bool:
-    """A separator sheet: almost no dark pixels once scanner noise is filtered out."""
-    from PIL import ImageFilter
-
-    small = image.copy()
-    small.thumbnail((600, 600))
-    cleaned = small.filter(ImageFilter.MedianFilter(3))
-    histogram = cleaned.histogram()
-    total = sum(histogram)
-    paper = _percentile(histogram, 0.9)
-    dark = sum(histogram[: max(0, int(paper * 0.6))])
-    return dark / total < 0.002
-
-
-def _percentile(histogram: list[int], fraction: float) -> int:
-    total, running = sum(histogram), 0
-    for level, count in enumerate(histogram):
-        running += count
-        if running >= fraction * total:
-            return level
-    return 255

@@ -28,6 +28,8 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
     stored = claimed.path.relative_to(out).as_posix()
     result = UploadResult(claimed.original_name, claimed.sha256, "")
     unmatched_files = _write_unmatched(context, claimed, analysis)
+    kept = _best_per_page(analysis.findings)
+    crops = _write_review_crops(context, claimed, kept)
     with ledger.transaction() as cursor:
         if Ledger.upload_known(cursor, claimed.sha256):
             result.outcome, result.reason = "duplicate", "another check-in recorded the same file a moment ago"
@@ -55,10 +57,13 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
         Ledger.add_event(cursor, round_id=round_id, kind="upload", reason=result.reason or None,
                          file_sha256=claimed.sha256, at=at,
                          details={"upload": claimed.original_name, "outcome": result.outcome, "stored": stored})
-        for finding in _best_per_page(analysis.findings):
+        for finding in kept:
+            page_details = {"how": finding.how, "ink": finding.ink}
+            if id(finding) in crops:
+                page_details["crop"] = crops[id(finding)]
             Ledger.add_page(cursor, doc_id=finding.doc_id, page=finding.page, upload_sha256=claimed.sha256,
                             source_page=finding.source_page, ink=finding.ink["verdict"] if finding.ink else None,
-                            details={"how": finding.how, "ink": finding.ink}, received_at=at)
+                            details=page_details, received_at=at)
         for doc_id in dict.fromkeys(finding.doc_id for finding in analysis.findings):
             pages = sorted({f.page for f in analysis.findings if f.doc_id == doc_id})
             outcome = _judge(context, cursor, claimed, analysis, doc_id, pages)
@@ -127,27 +132,38 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     have = {row["page"] for row in rows}
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
     signature_page = record_.geometry["signature_box"]["page"]
-    inks = [row["ink"] for row in rows if row["page"] == signature_page]
+    readings = [(row["ink"], json.loads(row["details"] or "{}")) for row in rows if row["page"] == signature_page]
+    inks = [ink for ink, _ in readings]
     details["missing"] = missing
     details["signature_page"] = signature_page
+
+    def latest(verdict: str) -> dict:
+        """The newest reading of the signature box with this verdict: its note, code and review picture."""
+        found = [page for ink, page in readings if ink == verdict][-1]
+        if found.get("crop"):
+            details["review_crop"] = found["crop"]
+        return found.get("ink") or {}
+
     if missing:
         new_state, code = "incomplete", "pages_missing"
         reason = f"page {', '.join(map(str, missing))} of {record_.pages} not received yet"
         if signature_page not in missing and inks and all(ink == "blank" for ink in inks):
+            note = latest("blank").get("note", "")
             new_state, code = "rejected", "unsigned"
-            reason = (f"not signed: the signature box on page {signature_page} is empty; "
-                      f"page {', '.join(map(str, missing))} also missing")
+            reason = (f"not signed: the signature box on page {signature_page} is empty"
+                      + (f" ({note})" if note else "") + f"; page {', '.join(map(str, missing))} also missing")
     elif "signed" in inks:
+        note = [page.get("ink") or {} for ink, page in readings if ink == "signed"][-1].get("note", "")
         new_state, code = "verified", "signed"
-        reason = f"signed (signature box on page {signature_page} holds ink)"
+        reason = f"signed: handwriting in the signature box on page {signature_page}" + (f" ({note})" if note else "")
     elif "ambiguous" in inks:
-        notes = [json.loads(row["details"]).get("ink", {}).get("note", "") for row in rows
-                 if row["page"] == signature_page and row["ink"] == "ambiguous"]
-        new_state, code = "needs_review", "ambiguous"
-        reason = f"unclear whether signed: {notes[-1] or 'little ink in the box'}"
+        ink = latest("ambiguous")
+        new_state, code = "needs_review", ink.get("code") or "ambiguous"
+        reason = f"unclear whether signed (page {signature_page}): {ink.get('note') or 'little ink in the box'}"
     else:
+        note = latest("blank").get("note", "") if "blank" in inks else ""
         new_state, code = "rejected", "unsigned"
-        reason = f"not signed: the signature box on page {signature_page} is empty"
+        reason = f"not signed: the signature box on page {signature_page} is empty" + (f" ({note})" if note else "")
     if hand_rejected:
         # A decision stands until a newer decision: the clerk who rejected by hand looks at the new copy.
         new_state, code = State.NEEDS_REVIEW, Reason.AFTER_HAND_REJECTION
@@ -204,6 +220,22 @@ def write_signed(context: Context, record_: DocumentRecord, rows, signature_page
     return path
 
 
+def _write_review_crops(context: Context, claimed: archive.Claim, findings: list[Finding]) -> dict[int, str]:
+    """The review picture of every signature box that is not clearly signed, written before the commit
+    (a crash before it leaves a picture that the next run writes again under the same name)."""
+    written: dict[int, str] = {}
+    for finding in findings:
+        if not finding.crop:
+            continue
+        record_ = context.document(finding.doc_id)
+        name = slugify(record_.signatory.get("name") or record_.ags)
+        path = archive.review_dir(context.out, context.round_cfg.id) / \
+            f"{record_.ags}_{name}_{claimed.sha256[:12]}-p{finding.source_page}.png"
+        write_bytes_atomic(path, finding.crop)
+        written[id(finding)] = path.relative_to(context.out).as_posix()
+    return written
+
+
 def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysis) -> dict[int, str]:
     """Pages that match no document, each as its own file with a note saying why (before the commit:
     if we crash, the next run writes the same files again)."""
@@ -213,23 +245,25 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
     directory = archive.unmatched_dir(context.out)
     reader = None
     if analysis.kind == "pdf":
-        from pypdf import PdfReader
-
         try:
-            reader = PdfReader(claimed.path)  # once: a 300-page upload took 12 s parsed once per page
+            reader = archive.open_pdf(claimed.path)  # once: a 300-page upload took 12 s parsed once per page
         except Exception:
             pass  # then each page fails alone below, and its note says so
-    for number, why in analysis.unmatched:
-        stem = f"{claimed.sha256[:16]}-page{number:03d}"
-        try:
-            data = archive.page_as_pdf(claimed.path, analysis.kind, number, reader)
-            write_bytes_atomic(directory / f"{stem}.pdf", data)
-            written[number] = f"unmatched/{stem}.pdf"
-        except Exception:  # a page we cannot even copy: the note still says where the whole upload is
-            written[number] = ""
-        write_text_atomic(directory / f"{stem}.txt",
-                          f"Upload: {claimed.original_name}\nStored as: {claimed.path.relative_to(context.out)}\n"
-                          f"Page: {number}\nReason: {why}\n")
+    try:
+        for number, why in analysis.unmatched:
+            stem = f"{claimed.sha256[:16]}-page{number:03d}"
+            try:
+                data = archive.page_as_pdf(claimed.path, analysis.kind, number, reader)
+                write_bytes_atomic(directory / f"{stem}.pdf", data)
+                written[number] = f"unmatched/{stem}.pdf"
+            except Exception:  # a page we cannot even copy: the note still says where the whole upload is
+                written[number] = ""
+            write_text_atomic(directory / f"{stem}.txt",
+                              f"Upload: {claimed.original_name}\nStored as: {claimed.path.relative_to(context.out)}\n"
+                              f"Page: {number}\nReason: {why}\n")
+    finally:
+        if reader is not None:
+            reader.close()
     return written
 
 

@@ -122,6 +122,7 @@ def reconcile(context: Context, pool: AnalysisPool) -> list[UploadResult]:
     """Finish uploads a crashed run stored but did not record (unlocked files in received/ without a row)."""
     archive.remove_stale_temporaries([archive.received_dir(context.out, context.round_cfg.id),
                                       archive.signed_dir(context.out, context.round_cfg.id),
+                                      archive.review_dir(context.out, context.round_cfg.id),
                                       archive.unmatched_dir(context.out)])
     received = archive.received_dir(context.out, context.round_cfg.id)
     if not received.is_dir():

@@ -195,8 +195,11 @@ def test_page_as_pdf_from_a_pdf_copies_the_page(tmp_path, scan_files):
     pdf = archive.page_as_pdf(scan_files["pdf"], "pdf", 2)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     assert payload_pages(pdf, tmp_path) == ["2/2"]
-    reader = PdfReader(scan_files["pdf"])                     # one reader for many pages gives the same page
-    assert payload_pages(archive.page_as_pdf(scan_files["pdf"], "pdf", 1, reader), tmp_path) == ["1/2"]
+    reader = archive.open_pdf(scan_files["pdf"])              # one reader for many pages gives the same page
+    try:
+        assert payload_pages(archive.page_as_pdf(scan_files["pdf"], "pdf", 1, reader), tmp_path) == ["1/2"]
+    finally:
+        reader.close()
 
 
 def test_assemble_pages_in_the_order_given(tmp_path, scan_files):

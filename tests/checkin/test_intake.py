@@ -9,7 +9,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from pipeline.checkin.intake import Limits, Refused, SourcePage, _identify, open_upload, read_pages, sniff
+from pipeline.checkin.codes import find_codes as _identify
+from pipeline.checkin.intake import Limits, Refused, SourcePage, open_upload, read_pages, sniff
 
 from .. import scans
 from .conftest import SCAN_DPI

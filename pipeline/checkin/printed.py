@@ -1,0 +1,208 @@
+"""A page whose QR code cannot be read (a stain, a torn corner) is identified by its printed id line,
+"Dok.-Nr. ENG-…, Seite n/m", read with Tesseract (Debian's `tesseract-ocr`, called as a program).
+
+The page is first registered on our own page layout (register.py): that says which page of the layout it
+is, where the id line lies (cut out upright at 400 dpi, exactly where we printed it, whatever the
+rotation), and maps the signature box later. OCR confusions are undone only where the id's grammar
+allows one reading (a digit field, a base-32 check code); the id is accepted only if its check code (MAC)
+is right, which identify.py verifies. OCR runs only for pages without a readable code, so it costs
+nothing on good scans.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..units import PT_PER_MM
+from . import align
+from .register import OurPage, Registration, register
+
+OCR_DPI = 400
+ID_LINE = re.compile(r"Dok\.-Nr\.")
+DIGITS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2",
+                        "G": "6", "T": "7"})
+BASE32 = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
+
+
+@dataclass
+class Layout:
+    """Our documents' pages as every document of the round shares them: for registering a page and
+    finding its id line. Made from one rendered document, once per worker."""
+
+    pages: dict[int, OurPage]
+    id_lines: dict[int, list[float]]      # page -> (left, bottom, right, top) in PDF points
+
+    @classmethod
+    def of(cls, pdf_path: Path, page_count: int) -> Layout:
+        return cls({number: OurPage.render(pdf_path, number) for number in range(1, page_count + 1)},
+                   {number: _id_line(pdf_path, number) for number in range(1, page_count + 1)})
+
+
+def _id_line(pdf_path: Path, number: int) -> list[float]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        textpage = pdf[number - 1].get_textpage()
+        text = textpage.get_text_range()
+        found = ID_LINE.search(text)
+        if not found:
+            return []
+        end = text.find("\n", found.start())
+        end = len(text) if end < 0 else end
+        boxes = [textpage.get_charbox(index) for index in range(found.start(), end) if not text[index].isspace()]
+        return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+    finally:
+        pdf.close()
+
+
+def locate_page(image: np.ndarray, layout: Layout) -> tuple[int, Registration] | None:
+    """Which page of our layout the image shows, and where: the registration with clearly the most
+    consistent matches (a page 1 must not pass for a page 2)."""
+    found = []
+    for number, ours in layout.pages.items():
+        registration = register(image, ours)
+        if registration is not None:
+            found.append((registration.inliers, number, registration))
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0], reverse=True)
+    if len(found) > 1 and found[1][0] * 2 > found[0][0]:
+        return None
+    return found[0][1], found[0][2]
+
+
+def tesseract_available() -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], attempt: int = 0) -> str:
+    """OCR of the id line, cut upright from the page image at OCR_DPI. Attempts differ in preparation
+    (as cut; binarised with Otsu's threshold; at 300 dpi), for a second and third reading."""
+    import cv2
+
+    margin = 2.5 * PT_PER_MM
+    region = [line[0] - margin, line[1] - margin, line[2] + margin, line[3] + margin]
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    crop = align.cut(grey, transform, region, 300 if attempt == 2 else OCR_DPI)
+    if attempt == 1:
+        crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+    ok, png = cv2.imencode(".png", crop)
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "7", "-l", "eng"], input=png.tobytes(),
+                              capture_output=True, timeout=30, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.decode("utf-8", "replace")
+
+
+# Characters OCR confuses, and what each may really be (in a base-32 check code, in a digit field).
+LOOKS_LIKE_LETTER = {"O": "QDCG", "Q": "OD", "D": "OQ", "C": "GO", "G": "CO6", "I": "LTJ", "L": "IT", "T": "I",
+                     "J": "I", "S": "5", "B": "E", "E": "BF", "F": "E", "U": "V", "V": "UY", "Y": "V", "M": "N",
+                     "N": "M", "K": "X", "X": "K", "Z": "2", "2": "Z", "5": "S", "6": "G", "7": "T"}
+LOOKS_LIKE_DIGIT = {"0": "86", "8": "03", "6": "05", "5": "6", "3": "8", "1": "7", "7": "1", "9": "0"}
+MAX_VARIANTS = 600
+
+
+def _variants(text: str, similar: dict[str, str], alphabet: str) -> list[list[tuple[int, str]]]:
+    """Per position, the other characters it may be (within `alphabet`)."""
+    return [[(index, other) for other in similar.get(char, "") if other in alphabet] for index, char in enumerate(text)]
+
+
+def readings(ags: str, mac: str) -> list[tuple[str, str]]:
+    """(ags, mac) as read, then with one, then two likely misreadings undone: at most MAX_VARIANTS."""
+    fields = [("ags", ags, _variants(ags, LOOKS_LIKE_DIGIT, "0123456789")),
+              ("mac", mac, _variants(mac, LOOKS_LIKE_LETTER, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))]
+    changes = [(name, index, other) for name, _, options in fields for position in options
+               for index, other in position]
+    found = [(ags, mac)]
+
+    def apply(selected) -> tuple[str, str]:
+        values = {"ags": list(ags), "mac": list(mac)}
+        for name, index, other in selected:
+            values[name][index] = other
+        return "".join(values["ags"]), "".join(values["mac"])
+
+    found += [apply([change]) for change in changes]
+    for first in range(len(changes)):
+        for second in range(first + 1, len(changes)):
+            a, b = changes[first], changes[second]
+            if (a[0], a[1]) != (b[0], b[1]):
+                found.append(apply([a, b]))
+            if len(found) >= MAX_VARIANTS:
+                return found
+    return found
+
+
+def payloads(text: str, round_id: str, page_count: int, registered_page: int, secret: bytes) -> list[str]:
+    """The payload ("<id>/<page>/<pages>") the OCR text means, if one reading of it passes the id's check
+    code (MAC): at most one, never a guess. The page number printed must agree with the page the
+    registration found; if it cannot be read, the registration's page is used."""
+    from ..docid import DocId, compute_mac
+
+    flat = re.sub(r"\s+", "", text.upper()).replace("—", "-").replace("–", "-").replace("_", "-")
+    found = re.search(r"ENG-?([A-Z0-9|-]{10,40}?)-V([A-Z0-9|]{1,3})-([A-Z0-9]{8})", flat)
+    if not found:
+        return []
+    middle, version, mac = found.groups()
+    ags = re.search(r"([A-Z0-9|]{8}|[A-Z0-9|]{5})$", middle.rstrip("-"))
+    if not ags:
+        return []
+    round_part = middle[: ags.start()].rstrip("-")
+    if round_part.translate(DIGITS) != round_id.translate(DIGITS):
+        return []
+    try:
+        version_number = int(version.translate(DIGITS))
+    except ValueError:
+        return []
+    page = re.search(r"SE[I1L|]TE?([0-9A-Z|])/([0-9A-Z|])", flat[found.end():])
+    number, count = registered_page, page_count
+    if page:
+        try:
+            number, count = int(page.group(1).translate(DIGITS)), int(page.group(2).translate(DIGITS))
+        except ValueError:
+            number, count = registered_page, page_count
+        if number != registered_page:
+            return []
+    for ags_read, mac_read in readings(ags.group(1).translate(DIGITS), mac.translate(BASE32)):
+        if compute_mac(secret, round_id, ags_read, version_number) == mac_read:
+            return [f"{DocId(round_id, ags_read, version_number, mac_read)}/{number}/{count}"]
+    return []
+
+
+def identify_by_print(page, context, loose: list) -> list[str]:
+    """No readable code: register the page on our layout, then read its printed id line (up to three
+    readings). A page that is ours but whose id cannot be read is kept in `loose` for matching."""
+    from .matching import Loose
+
+    layout = context.layout()
+    if layout is None:
+        return []
+    grey = np.asarray(page.image)
+    located = locate_page(grey, layout)
+    if located is None:
+        return []
+    number, registration = located
+    page.transform = registration.transform
+    if len(loose) < 30:
+        loose.append(Loose(page.number, number, registration.transform, grey))
+    if not tesseract_available():
+        page.problem = ("no readable QR code; the printed id could not be read because Tesseract is not installed "
+                        "(apt-get install tesseract-ocr)")
+        return []
+    pixels = page.shown() if page.shown is not None else grey
+    scale = np.diag([pixels.shape[1] / grey.shape[1], pixels.shape[0] / grey.shape[0], 1.0])
+    for attempt in range(3):
+        text = read_line(pixels, scale @ registration.transform, layout.id_lines[number], attempt)
+        found = payloads(text, context.round_cfg.id, len(layout.pages), number, context.secret)
+        if found:
+            page.how = "ocr"
+            return found
+    page.problem = f"no readable QR code, and the printed id line of this page {number} cannot be read"
+    return []

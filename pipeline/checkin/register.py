@@ -1,0 +1,105 @@
+"""Registering a page image on our own page: where our page lies on a scan or photo that no QR code maps.
+
+ORB features of the page (at about 100 dpi) are matched with those of our rendered page, and a homography
+is fitted to the matches with RANSAC. It survives rotation (upside down, sideways), skew, perspective and
+stains, and needs nothing but the printed text both share. Used for a page identified by its printed id
+line (printed.py), for a photo whose QR fit cannot place the signature box, and to match a page without
+any readable id against the pages of the documents its upload holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DPI = 100                 # our page is rendered, and the page image scaled, to about this resolution
+MIN_INLIERS = 40          # matches consistent with one homography below which a page is not registered
+
+
+@dataclass
+class OurPage:
+    """Our page at DPI, with its features (prepared once per worker and document page)."""
+
+    pixels: np.ndarray
+    height_pt: float
+    keypoints: tuple
+    descriptors: np.ndarray | None
+
+    @classmethod
+    def render(cls, pdf_path: Path, page_number: int) -> OurPage:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            page = pdf[page_number - 1]
+            pixels = page.render(scale=DPI / 72, grayscale=True).to_numpy()
+            height_pt = page.get_height()
+        finally:
+            pdf.close()
+        pixels = np.ascontiguousarray(pixels[..., 0] if pixels.ndim == 3 else pixels)
+        keypoints, descriptors = _features(pixels)
+        return cls(pixels, height_pt, keypoints, descriptors)
+
+    def points_to_pixels(self) -> np.ndarray:
+        """PDF points (origin bottom left) to pixels of this rendering."""
+        scale = DPI / 72
+        return np.array([[scale, 0.0, 0.0], [0.0, -scale, self.height_pt * scale], [0.0, 0.0, 1.0]])
+
+
+def _features(pixels: np.ndarray):
+    import cv2
+
+    orb = cv2.ORB_create(nfeatures=1500, scaleFactor=1.2, nlevels=6, fastThreshold=12)
+    return orb.detectAndCompute(pixels, None)
+
+
+@dataclass
+class Registration:
+    transform: np.ndarray     # PDF points -> pixels of the registered image
+    inliers: int
+
+
+def register(image: np.ndarray, ours: OurPage) -> Registration | None:
+    """Where `ours` lies on `image` (grey, any resolution), or None if it cannot be found reliably."""
+    import cv2
+
+    if ours.descriptors is None:
+        return None
+    longest = max(image.shape)
+    factor = min(1.0, max(ours.pixels.shape) * 1.15 / longest)   # the photo's border: a little larger
+    small = cv2.resize(image, (round(image.shape[1] * factor), round(image.shape[0] * factor)),
+                       interpolation=cv2.INTER_AREA) if factor < 1.0 else image
+    keypoints, descriptors = _features(np.ascontiguousarray(small))
+    if descriptors is None or len(keypoints) < MIN_INLIERS:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    pairs = matcher.knnMatch(ours.descriptors, descriptors, k=2)
+    good = [pair[0] for pair in pairs if len(pair) == 2 and pair[0].distance < 0.8 * pair[1].distance]
+    if len(good) < MIN_INLIERS:
+        return None
+    source = np.float32([ours.keypoints[match.queryIdx].pt for match in good])
+    target = np.float32([keypoints[match.trainIdx].pt for match in good])
+    homography, mask = cv2.findHomography(source, target, cv2.RANSAC, 3.0)
+    if homography is None or int(mask.sum()) < MIN_INLIERS or not _plausible(homography, ours.pixels.shape):
+        return None
+    # A scan is an affine image of the page; a homography fitted to text that fills only part of the page
+    # extrapolates badly to the rest (the QR code, the id line). Prefer the affine fit unless the page is
+    # clearly in perspective (a photo): it then explains far fewer matches.
+    affine, affine_mask = cv2.estimateAffine2D(source, target, method=cv2.RANSAC, ransacReprojThreshold=3.0)
+    if affine is not None and int(affine_mask.sum()) >= 0.85 * int(mask.sum()):
+        homography, mask = np.vstack([affine, [0.0, 0.0, 1.0]]), affine_mask
+    back = np.diag([1 / factor, 1 / factor, 1.0])
+    return Registration(back @ homography @ ours.points_to_pixels(), int(mask.sum()))
+
+
+def _plausible(homography: np.ndarray, shape: tuple[int, int]) -> bool:
+    """The page's corners map to a convex quadrilateral of sensible size (not a degenerate fit)."""
+    import cv2
+
+    height, width = shape
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    area = cv2.contourArea(mapped)
+    return bool(cv2.isContourConvex(mapped.astype(np.float32)) and 0.2 * width * height < area < 5 * width * height)
