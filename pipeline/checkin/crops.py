@@ -67,37 +67,45 @@ def _page_image(stored: Path, source_page: int):
 
 
 def signature_crop(stored: Path, source_page: int, record: DocumentRecord, reference_pdf: Path) -> SignatureCrop:
-    """The signature box of `record` on page `source_page` of a stored upload, aligned on our blank box."""
+    """The signature box of `record` on page `source_page` of a stored upload, aligned on our blank box
+    the way check-in measured it (align.py: the QR code's map, then correlation on the printed text)."""
     import numpy as np
+    from PIL import Image
 
-    from .ink import SEARCH_MM, _box_in_window, _fit, _window, cut_box_from_pdf, cut_box_from_scan, measure_ink
+    from . import align
+    from .ink import box_in_window, page_map, qr_map, render_region, window_of
 
+    dpi = 150.0
     geometry = record.geometry
     box = geometry["signature_box"]["box"]
     page_number = geometry["signature_box"]["page"]
-    window = _window(box)
-    blank = cut_box_from_pdf(reference_pdf, page_number, window)
+    window = window_of(box)
+    blank = render_region(reference_pdf, page_number, window, dpi)
     page = _page_image(stored, source_page)
     if page is None or page.image is None:
-        return SignatureCrop(b"", _png(blank), "the page could not be read again")
+        return SignatureCrop(b"", _png(Image.fromarray(blank)), "the page could not be read again")
+    pixels = np.asarray(page.image.convert("L"))
     transform = None
     for code in page.codes:
         try:
             ref = parse_qr_payload(code.text)
         except DocIdError:
             continue
-        if str(ref.doc_id) == record.doc_id and ref.page == page_number and str(page_number) in geometry["qr"]:
-            left, bottom, right, top = geometry["qr"][str(page_number)]
-            source = np.array([(left, top), (right, top), (right, bottom), (left, bottom)], dtype=float)
-            transform = _fit(source, np.array(code.corners, dtype=float))
+        if str(ref.doc_id) == record.doc_id and ref.page == page_number:
+            fitted = qr_map(geometry, page_number, code.corners)
+            transform = fitted[0] if fitted else None
             break
     if transform is None:  # a born-digital page read by its text: map by the page's own size
-        width_pt, height_pt = geometry["page_size"]
-        image = page.image
-        transform = np.array([[image.size[0] / width_pt, 0.0, 0.0], [0.0, -image.size[1] / height_pt, image.size[1]]])
-    wide = cut_box_from_scan(page.image, transform, _window(box, SEARCH_MM))
-    reading = measure_ink(wide, blank, _box_in_window(box, window))
-    top = (wide.size[1] - blank.size[1]) // 2 + reading.shift[0]
-    left = (wide.size[0] - blank.size[0]) // 2 + reading.shift[1]
-    aligned = wide.crop((left, top, left + blank.size[0], top + blank.size[1]))
-    return SignatureCrop(_png(aligned), _png(blank), reading.note)
+        transform = page_map((pixels.shape[1], pixels.shape[0]), geometry["page_size"])
+    margin_mm = 6.0
+    wide = align.cut(pixels, transform, window_of(box, margin_mm), dpi)
+    top, bottom, left, right = box_in_window(box, window, dpi)
+    mask = np.ones(blank.shape[:2], dtype=bool)
+    mask[top:bottom, left:right] = False
+    scan_dark = 1.0 - wide.astype(np.float32) / 255.0
+    blank_dark = 1.0 - (blank if blank.ndim == 2 else blank.mean(axis=2)).astype(np.float32) / 255.0
+    dy, dx, score = align.locate(scan_dark, blank_dark, mask, 0.75)
+    y, x = int(round(dy)), int(round(dx))
+    aligned = wide[max(0, y): y + blank.shape[0], max(0, x): x + blank.shape[1]]
+    note = "" if score >= 0.55 else f"the printed text around the box lines up poorly ({score:.2f})"
+    return SignatureCrop(_png(Image.fromarray(aligned)), _png(Image.fromarray(blank)), note)
