@@ -545,3 +545,43 @@ def test_the_summary_names_the_unmatched_folder_under_the_given_out(fresh_round,
     result = run(runner, fresh_round)
     assert result.exit_code == 1
     assert f"see the lines above, {fresh_round / 'out' / 'unmatched'}/, and" in result.output
+
+
+def test_pages_of_a_rejected_digital_upload_never_count_for_a_later_one(fresh_round, runner, tmp_path):
+    """A tampered digitally signed file (rejected), then a photo of page 1 alone: page 2 of the rejected file
+    must not complete the document (it used to become verified with no signed page 2 on file)."""
+    from .digital import issue_signer, make_ca_and_signer, sign_pdf
+
+    record = next(r for r in documents(fresh_round) if r.signatory["bezeichnung"] == "Stadt Bielefeld")
+    pki = make_ca_and_signer(tmp_path / "pki")
+    own = issue_signer(pki, "Maria Schmitz", "Stadt Bielefeld", tmp_path / "own")
+    tampered = bytearray(sign_pdf(pdf_of(fresh_round, record).read_bytes(), own))
+    index = tampered.index(b"/Producer")
+    tampered[index + 12] ^= 0x01
+    (inbox(fresh_round) / "digital.pdf").write_bytes(bytes(tampered))
+    run(runner, fresh_round, "--trust-root", str(pki["ca"]))
+    assert states(fresh_round)[record.doc_id][0] == "rejected"
+    page1 = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=200)[0]
+    scans.to_jpeg(page1, inbox(fresh_round) / "seite1.jpg")
+    result = run(runner, fresh_round, "--trust-root", str(pki["ca"]))
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "incomplete" and "page 2 of 2 not received yet" in reason, result.output
+
+
+def test_a_review_waiting_for_a_clerk_is_not_replaced_by_a_partial_copy(fresh_round, runner, tmp_path):
+    from .digital import issue_signer, make_ca_and_signer, sign_pdf
+
+    record = next(r for r in documents(fresh_round) if r.signatory["bezeichnung"] == "Stadt Bielefeld")
+    pki = make_ca_and_signer(tmp_path / "pki")
+    own = issue_signer(pki, "Maria Schmitz", "Stadt Bielefeld", tmp_path / "own")
+    (inbox(fresh_round) / "digital.pdf").write_bytes(sign_pdf(pdf_of(fresh_round, record).read_bytes(), own))
+    run(runner, fresh_round)  # no trust root: the signature goes to review
+    assert states(fresh_round)[record.doc_id][0] == "needs_review"
+    page1 = scans.signed_scan(pdf_of(fresh_round, record), record.geometry, dpi=200)[0]
+    scans.to_jpeg(page1, inbox(fresh_round) / "seite1.jpg")
+    run(runner, fresh_round)
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "needs_review" and "digitally signed by Maria Schmitz" in reason
+    with Ledger.open(fresh_round / "out") as ledger:
+        last = [row for row in ledger.events(ROUND, record.ags) if row["kind"] == "checkin"][-1]
+    assert "still waits for review" in last["reason"]

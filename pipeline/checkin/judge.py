@@ -59,6 +59,11 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                          details={"upload": claimed.original_name, "outcome": result.outcome, "stored": stored})
         for finding in kept:
             page_details = {"how": finding.how, "ink": finding.ink}
+            digital = analysis.digital.get(finding.doc_id)
+            if digital is not None and digital.get("verdict") != State.VERIFIED:
+                # A digitally signed file that was not accepted (tampered, untrusted, the wrong signer): its
+                # pages never count towards another upload's completeness or ink.
+                page_details["excluded"] = f"its digital signature was not accepted ({digital.get('code', '')})"
             if id(finding) in crops:
                 page_details["crop"] = crops[id(finding)]
             Ledger.add_page(cursor, doc_id=finding.doc_id, page=finding.page, upload_sha256=claimed.sha256,
@@ -125,10 +130,15 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
             reason = (f"a new copy after a rejection by hand ({state_event['actor']}, {state_event['at'][:10]}): "
                       f"the check says {reason}")
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
-                         details={**details, "digital": digital, "code": digital.get("code", "")}, **event)
-        return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
+                         details={**details, "digital": digital, "code": digital.get("code", ""),
+                                  "rests_on": [claimed.sha256]}, **event)
+        return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, digital.get("code", ""),
+                               details)
 
-    rows = context.ledger.received_pages(doc_id)
+    # Each upload on its own pages: those of a digitally signed file that was not accepted never count.
+    rows = [row for row in context.ledger.received_pages(doc_id)
+            if not json.loads(row["details"] or "{}").get("excluded")]
+    details["rests_on"] = sorted({row["upload_sha256"] for row in rows})
     have = {row["page"] for row in rows}
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
     signature_page = record_.geometry["signature_box"]["page"]
@@ -169,12 +179,20 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         new_state, code = State.NEEDS_REVIEW, Reason.AFTER_HAND_REJECTION
         reason = (f"a new copy after a rejection by hand ({state_event['actor']}, {state_event['at'][:10]}): "
                   f"the check says {reason}")
+    if state == State.NEEDS_REVIEW and new_state in (State.INCOMPLETE, State.REJECTED) and state_event is not None:
+        # A review waiting for a clerk is not silently replaced by what a partial or unsigned later copy shows:
+        # the clerk decides (the history shows this copy too).
+        reason = (f"received; the document still waits for review ({state_event['reason']}); this copy alone "
+                  f"would be: {reason}")
+        Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, reason=reason, details={**details, "code": code},
+                         **event)
+        return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages)
     if new_state == State.VERIFIED:
         details["signed_file"] = write_signed(context, record_, rows, signature_page).relative_to(
             context.out).as_posix()
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
-    return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages)
+    return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, str(code), details)
 
 
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:

@@ -28,6 +28,18 @@ class DocumentOutcome:
     state: str | None       # the document's state after this upload (None: unchanged)
     reason: str
     pages: list[int]
+    code: str = ""          # the reason's code and figures, for the German text (german.reason_in_german)
+    details: dict = field(default_factory=dict)
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language (the stored one is the check-in's English)."""
+        from ..german import reason_in_german
+        from ..i18n import language
+
+        if language() == "de" and self.code:
+            return reason_in_german(self.code, self.reason, self.details)
+        return self.reason
 
 
 @dataclass
@@ -48,7 +60,7 @@ class UploadResult:
             line = _("{designation} ({doc_id}), page(s) {pages}: {state}").format(
                 designation=doc.bezeichnung, doc_id=doc.doc_id, pages=", ".join(map(str, doc.pages)),
                 state=state_text(doc.state).upper())
-            lines.append(f"  {line}" + (f": {doc.reason}" if doc.reason else ""))
+            lines.append(f"  {line}" + (f": {doc.reason_shown}" if doc.reason else ""))
         return lines
 
     @property
