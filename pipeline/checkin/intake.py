@@ -131,10 +131,12 @@ def open_upload(path: Path, limits: Limits) -> Upload:
     return Upload(path=path, kind=kind, page_count=count, signed_pdf=signed)
 
 
-def read_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
-    """Each page with the codes found on it, one at a time (memory stays flat for long stacks)."""
+def read_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[SourcePage]:
+    """Each page with the codes found on it, one at a time (memory stays flat for long stacks).
+    `likely_signed(number)`: whether page `number` is probably a signature page (the page before it was
+    the page before one): its scan is then decoded once, in full, instead of reduced and again in full."""
     started = time.monotonic()
-    pages = _pdf_pages(upload, limits) if upload.kind == "pdf" else _image_pages(upload, limits)
+    pages = _pdf_pages(upload, limits, likely_signed) if upload.kind == "pdf" else _image_pages(upload, limits)
     for page in pages:
         if time.monotonic() - started > limits.max_seconds:
             raise Refused(f"reading took longer than {limits.max_seconds:.0f} s (stopped at page {page.number})")
@@ -184,7 +186,7 @@ def _has_signatures(pdf) -> bool:
     return pdfium_c.FPDF_GetSignatureCount(pdf.raw) > 0
 
 
-def _pdf_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
+def _pdf_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[SourcePage]:
     import pypdfium2 as pdfium
 
     pdf = _open_pdf(upload.path)
@@ -197,14 +199,14 @@ def _pdf_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
                 yield SourcePage(number, problem=f"page {number} cannot be read ({exc})")
                 continue
             try:
-                yield _read_pdf_page(page, number, limits)
+                yield _read_pdf_page(page, number, limits, bool(likely_signed and likely_signed(number)))
             finally:
                 page.close()
     finally:
         pdf.close()
 
 
-def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
+def _read_pdf_page(page, number: int, limits: Limits, full: bool = False) -> SourcePage:
     width_pt, height_pt = page.get_size()
     if max(width_pt, height_pt) * MM_PER_PT > limits.max_page_mm:
         return SourcePage(number, problem=f"page {number} is {width_pt * MM_PER_PT / 1000:.1f} × "
@@ -221,11 +223,14 @@ def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
     if layers.scan is not None and not layers.overlays:
         # A scanner's page is one image covering the page and nothing else: what a viewer shows is that
         # image, taken as stored (exact, and ~5x cheaper than rendering).
-        grey = _decode_scan(layers.scan, layers.dpi, limits, reduced=True)
+        grey = _decode_scan(layers.scan, layers.dpi, limits, reduced=not full)
         if isinstance(grey, str):
             result.problem = grey
             return result
-        if grey is not None:
+        if grey is not None and full:
+            pixels = grey
+            result.shown, grey = (lambda: pixels), _reduced_grey(pixels, layers.dpi)
+        elif grey is not None:
             scan = layers.scan
             result.shown = lambda: _decode_scan(scan, layers.dpi, limits, reduced=False)
     if grey is None:
@@ -339,6 +344,9 @@ def _decode_scan(image, dpi: float | None, limits: Limits, reduced: bool):
             if reduced:
                 scale = max(1, int(dpi // 100))
                 picture.draft("L", (pixel_width // scale, pixel_height // scale))
+                if picture.mode == "L":
+                    picture.load()
+                    return picture   # already grey: no copy
                 return picture.convert("L")
             return _decode_jpeg(bytes(image.get_data(decode_simple=False)), picture.mode, dpi)
         else:
@@ -375,6 +383,19 @@ def _render(page, dpi: float, colour: bool = False):
     if not colour:
         return bitmap.to_pil().convert("L")
     return bitmap.to_numpy()[..., :3].copy()
+
+
+def _reduced_grey(pixels, dpi: float | None):
+    """A full decode made small for finding codes (~100 dpi), as the reduced decode would have been."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    scale = max(1, int((dpi or 200) * grey.shape[1] / max(grey.shape[1], 1) // 100))
+    if scale > 1:   # every n-th pixel: QR modules are several pixels wide, and averaging costs more
+        grey = np.ascontiguousarray(grey[::scale, ::scale])
+    return Image.fromarray(grey)
 
 
 def _grey(pixels):
