@@ -216,6 +216,13 @@ def bench_demo_again() -> dict:
             "target": "nothing re-rendered, ≤ 3 s", "ok": wall <= 3, "note": "Rendered 0 document(s)"}
 
 
+def bench_recognition(work: Path) -> str:
+    """Issue 12: verdicts on returned copies of realistic variety (bench/recognition.py), its own section."""
+    from bench import recognition
+
+    return recognition.report(recognition.run(work))
+
+
 def table(rows: list[dict]) -> str:
     lines = ["| work | ours | baseline | ratio | peak memory (ours / baseline) | target | met | checked |",
              "|---|---|---|---|---|---|---|---|"]
@@ -265,10 +272,19 @@ def main() -> None:
             rows.extend(produced if isinstance(produced, list) else [produced])
         if not only or "bench_demo_again" in only:
             rows.append(bench_demo_again())
-    report = f"# Benchmark results\n\n{header}\n\n{table(rows)}\n"
+        recognition = ""
+        if not only or "bench_recognition" in only:
+            print("… bench_recognition", file=sys.stderr, flush=True)
+            (work / "bench_recognition").mkdir()
+            recognition = bench_recognition(work / "bench_recognition")
+    report = f"# Benchmark results\n\n{header}\n\n{table(rows)}\n" + (f"\n{recognition}" if recognition else "")
     print(report)
     if not only:  # a partial run does not replace the full table
         (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
+    elif only == {"bench_recognition"}:  # its own section, the table above it kept
+        from bench.recognition import write_section
+
+        write_section(recognition)
 
 
 if __name__ == "__main__":

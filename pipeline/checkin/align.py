@@ -153,7 +153,7 @@ def locate(scan: np.ndarray, blank: np.ndarray, mask: np.ndarray, good: float) -
     coarse = _Template(blank_half, mask_half)
     start_y = (scan_half.shape[0] - blank_half.shape[0]) // 2
     start_x = (scan_half.shape[1] - blank_half.shape[1]) // 2
-    score, cy, cx = _climb(coarse, scan_half, start_y, start_x)
+    score, cy, cx = _climb(coarse, scan_half, start_y, start_x, steps=(1,))
     if score < good:
         correlation = _ncc_map(scan_half, coarse)
         fy, fx = np.unravel_index(int(np.argmax(correlation)), correlation.shape)

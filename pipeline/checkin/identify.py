@@ -53,7 +53,14 @@ def analyse(path: Path, context: Context) -> Analysis:
     try:
         upload = open_upload(path, limits)
         analysis.kind, analysis.page_count = upload.kind, upload.page_count
-        for page in read_pages(upload, limits):
+        def likely_signed(number: int) -> bool:
+            last = analysis.findings[-1] if analysis.findings else None
+            if last is None or last.source_page != number - 1:
+                return False
+            record = context.document(last.doc_id)
+            return record is not None and record.geometry["signature_box"]["page"] == last.page + 1
+
+        for page in read_pages(upload, limits, likely_signed):
             try:
                 _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..units import PT_PER_MM
 from . import align
-from .marks import Seen, look
+from .marks import Around, Seen, look
 from .strokes import contrast
 
 ALIGN_DPI = 100             # the window is found at this resolution (and between its pixels)
@@ -27,8 +27,10 @@ MEASURE_DPI = (150, 300)    # and measured at the scan's own, within these bound
 SEARCH_MM = 6.0             # how far the box may be from where the map puts it (photos, warped paper)
 AROUND_MM = (8.0, 12.0, 12.0, 17.0)   # left, right, above, below the box: its neighbourhood, with the
                                       # signer's name and office below to align on
+EDGE_MM = 3.5               # the box is measured finely with this much around it (strokes crossing its line)
+PICTURE_DPI = 150           # the review picture's resolution (at most)
 MIN_ALIGNMENT = 0.55        # normalised correlation with our page below which the position is not trusted
-GOOD_ALIGNMENT = 0.75       # found near the map's estimate with this correlation: no wider search
+GOOD_ALIGNMENT = 0.65       # found near the map's estimate with this correlation (at 100 dpi): no wider search
 
 
 @dataclass
@@ -69,22 +71,33 @@ def box_in_window(box: list[float], window: list[float], dpi: float) -> tuple[in
 
 def render_region(pdf_path: Path, page_number: int, region: list[float], dpi: float) -> np.ndarray:
     """A region of our own blank PDF, grey, at `dpi` (the same size `align.cut` gives)."""
+    return render_regions(pdf_path, page_number, [(region, dpi)])[0]
+
+
+def render_regions(pdf_path: Path, page_number: int, wanted: list[tuple[list[float], float]]) -> list[np.ndarray]:
+    """Regions of our own blank PDF, each grey at its resolution, the PDF opened once."""
     import cv2
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
         page = pdf[page_number - 1]
-        left, bottom, right, top = region
-        crop = (left, bottom, page.get_width() - right, page.get_height() - top)
-        pixels = page.render(scale=dpi / 72, grayscale=True, crop=crop).to_numpy()
+        width_pt, height_pt = page.get_size()
+        rendered = []
+        for (left, bottom, right, top), dpi in wanted:
+            crop = (left, bottom, width_pt - right, height_pt - top)
+            rendered.append((page.render(scale=dpi / 72, grayscale=True, crop=crop).to_numpy(), (left, bottom, right,
+                                                                                                  top), dpi))
     finally:
         pdf.close()
-    pixels = pixels[..., 0] if pixels.ndim == 3 else pixels
-    width, height = align.region_size(region, dpi)
-    if pixels.shape != (height, width):
-        pixels = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(pixels)
+    result = []
+    for pixels, region, dpi in rendered:
+        pixels = pixels[..., 0] if pixels.ndim == 3 else pixels
+        width, height = align.region_size(list(region), dpi)
+        if pixels.shape != (height, width):
+            pixels = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_AREA)
+        result.append(np.ascontiguousarray(pixels))
+    return result
 
 
 def _outside_box(shape: tuple[int, int], box: tuple[int, int, int, int]) -> np.ndarray:
@@ -133,25 +146,24 @@ class BoxReader:
         self.box = geometry["signature_box"]["box"]
         self.page_number, self.reference_pdf, self.born_digital = page_number, reference_pdf, born_digital
         self.window = window_of(self.box)
-        self._blank: dict[int, np.ndarray] = {}
+        self.edge = [self.box[0] - EDGE_MM * PT_PER_MM, self.box[1] - EDGE_MM * PT_PER_MM,
+                     self.box[2] + EDGE_MM * PT_PER_MM, self.box[3] + EDGE_MM * PT_PER_MM]
+        self._blank: dict[tuple[str, int], np.ndarray] = {}
 
-    def blank(self, dpi: int) -> np.ndarray:
-        """Our page's window at `dpi`: rendered once at the measuring resolution, resized for aligning."""
-        import cv2
-
-        if dpi not in self._blank:
-            if not self._blank:
-                self._blank[dpi] = render_region(self.reference_pdf, self.page_number, self.window, dpi)
-            else:
-                rendered = next(iter(self._blank.values()))
-                self._blank[dpi] = cv2.resize(rendered, align.region_size(self.window, dpi),
-                                              interpolation=cv2.INTER_AREA)
-        return self._blank[dpi]
+    def blank(self, dpi: int, part: str = "window", then: tuple[str, int] | None = None) -> np.ndarray:
+        """Our page's window (or the box's `edge`) at `dpi`, rendered once; `then` renders another part
+        at the same time (one opening of the PDF for both)."""
+        if (part, dpi) not in self._blank:
+            wanted = [(part, dpi)] + ([then] if then and then not in self._blank else [])
+            regions = [(self.window if name == "window" else self.edge, resolution) for name, resolution in wanted]
+            for key, pixels in zip(wanted, render_regions(self.reference_pdf, self.page_number, regions), strict=True):
+                self._blank[key] = pixels
+        return self._blank[(part, dpi)]
 
     def locate(self, transform: np.ndarray) -> tuple[float, tuple[float, float]]:
         """(correlation, shift in points) of the window on the scan, near where `transform` puts it."""
         search = align.cut(self.grey, transform, window_of(self.box, SEARCH_MM), ALIGN_DPI)
-        blank = self.blank(ALIGN_DPI)
+        blank = self.blank(ALIGN_DPI, then=("edge", self.measure_dpi(transform)))
         inside = box_in_window(self.box, self.window, ALIGN_DPI)
         dy, dx, score = align.locate(contrast(search, ALIGN_DPI), 1.0 - blank.astype(np.float32) / 255,
                                      _outside_box(blank.shape, inside), GOOD_ALIGNMENT)
@@ -159,7 +171,6 @@ class BoxReader:
         return score, ((dx - margin) * 72 / ALIGN_DPI, (dy - margin) * 72 / ALIGN_DPI)
 
     def read(self, transform: np.ndarray, anchors: tuple[np.ndarray, np.ndarray] | None = None) -> InkReading:
-        self.blank(self.measure_dpi(transform))  # rendered at the finer resolution first
         score, shift = self.locate(transform)
         if score < GOOD_ALIGNMENT and anchors is not None:
             # A photo: the QR fit is off by more than a shift near the box (perspective changes the scale
@@ -172,8 +183,8 @@ class BoxReader:
             second = self.locate(refit)
             if second[0] > score:
                 (score, shift), transform = second, refit
-        if score < GOOD_ALIGNMENT:
-            # Still not clearly there (a strong perspective, a curled page): register the whole page on ours.
+        if score < MIN_ALIGNMENT:
+            # Still not found (a strong perspective, a curled page): register the whole page on ours.
             from .register import OurPage, register
 
             registration = register(self.grey, OurPage.render(self.reference_pdf, self.page_number))
@@ -183,17 +194,54 @@ class BoxReader:
                     (score, shift), transform = third, registration.transform
         dpi = self.measure_dpi(transform)
         if score < MIN_ALIGNMENT:
-            reading = _not_located(score, shift, dpi)
-            scan, seen = align.cut(self.pixels, transform, self.window, dpi, shift), None
+            reading, seen = _not_located(score, shift, dpi), None
         else:
-            scan = align.cut(self.pixels, transform, self.window, dpi, shift)
-            seen = look(scan, self.blank(dpi), dpi, box_in_window(self.box, self.window, dpi), self.born_digital)
+            # The box and its edge at the scan's resolution; the wider neighbourhood (seals, a signature
+            # beside the box) at the aligning resolution, already at hand.
+            edge = self.edge
+            scan = align.cut(self.pixels, transform, edge, dpi, shift)
+            blank = self.blank(dpi, "edge")
+            origin = ((self.window[3] - edge[3]) / 72 * ALIGN_DPI, (edge[0] - self.window[0]) / 72 * ALIGN_DPI)
+            around = Around(align.cut(self.grey, transform, self.window, ALIGN_DPI, shift), self.blank(ALIGN_DPI),
+                            ALIGN_DPI, origin)
+            seen = look(scan, blank, dpi, box_in_window(self.box, edge, dpi), self.born_digital, around)
+            seen.edge = edge
             reading = _reading(seen, score, shift, dpi)
         if reading.verdict != "signed":
-            from .review import review_picture
-
-            reading.crop = review_picture(scan, self.blank(dpi), box_in_window(self.box, self.window, dpi), seen, dpi)
+            reading.crop = self.picture(transform, shift, dpi, seen)
         return reading
+
+    def picture(self, transform: np.ndarray, shift, dpi: int, seen: Seen | None) -> bytes:
+        """The review picture: the whole window, in colour, with what was counted drawn over it."""
+        import cv2
+
+        from .review import review_picture
+
+        shown = min(PICTURE_DPI, dpi)
+        scan = align.cut(self.pixels, transform, self.window, shown, shift)
+        blank = self.blank(shown)
+        layers, circles = {}, []
+        if seen is not None:
+            top = round((self.window[3] - seen.edge[3]) / 72 * shown)
+            left = round((seen.edge[0] - self.window[0]) / 72 * shown)
+            factor = shown / dpi
+            for name, mask in seen.layers.items():
+                if mask is None:
+                    continue
+                if name == "away_wide":
+                    layers["away"] = cv2.resize(mask.astype(np.uint8), (blank.shape[1], blank.shape[0]),
+                                                interpolation=cv2.INTER_NEAREST) > 0
+                    continue
+                small = cv2.resize(mask.astype(np.uint8), (max(1, round(mask.shape[1] * factor)),
+                                                           max(1, round(mask.shape[0] * factor))),
+                                   interpolation=cv2.INTER_NEAREST) > 0
+                frame = np.zeros(blank.shape, dtype=bool)
+                height = min(small.shape[0], frame.shape[0] - top)
+                width = min(small.shape[1], frame.shape[1] - left)
+                frame[top: top + height, left: left + width] = small[:height, :width]
+                layers[name] = frame
+            circles = [(x * factor + left, y * factor + top, radius * factor) for x, y, radius in seen.circles]
+        return review_picture(scan, blank, box_in_window(self.box, self.window, shown), layers, circles)
 
     def measure_dpi(self, transform: np.ndarray) -> int:
         left, bottom, right, top = self.box

@@ -28,7 +28,7 @@ from pathlib import Path
 from ..docid import ID_IN_TEXT
 from ..units import MM_PER_PT
 from .codes import Code, find_codes
-from .pdfpages import _decode_scan, _grey, _layers, _render, eight_bit  # noqa: F401 - eight_bit: for archive, crops
+from .pdfpage import decode_scan, eight_bit, grey_image, layers_of, reduced_grey, render  # noqa: F401 - eight_bit: for archive, crops
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,12 @@ def open_upload(path: Path, limits: Limits) -> Upload:
     return Upload(path=path, kind=kind, page_count=count, signed_pdf=signed)
 
 
-def read_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
-    """Each page with the codes found on it, one at a time (memory stays flat for long stacks)."""
+def read_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[SourcePage]:
+    """Each page with the codes found on it, one at a time (memory stays flat for long stacks).
+    `likely_signed(number)`: whether page `number` is probably a signature page (the page before it was
+    the page before one): its scan is then decoded once, in full, instead of reduced and again in full."""
     started = time.monotonic()
-    pages = _pdf_pages(upload, limits) if upload.kind == "pdf" else _image_pages(upload, limits)
+    pages = _pdf_pages(upload, limits, likely_signed) if upload.kind == "pdf" else _image_pages(upload, limits)
     for page in pages:
         if time.monotonic() - started > limits.max_seconds:
             raise Refused(f"reading took longer than {limits.max_seconds:.0f} s (stopped at page {page.number})")
@@ -184,7 +186,7 @@ def _has_signatures(pdf) -> bool:
     return pdfium_c.FPDF_GetSignatureCount(pdf.raw) > 0
 
 
-def _pdf_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
+def _pdf_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[SourcePage]:
     import pypdfium2 as pdfium
 
     pdf = _open_pdf(upload.path)
@@ -197,14 +199,14 @@ def _pdf_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
                 yield SourcePage(number, problem=f"page {number} cannot be read ({exc})")
                 continue
             try:
-                yield _read_pdf_page(page, number, limits)
+                yield _read_pdf_page(page, number, limits, bool(likely_signed and likely_signed(number)))
             finally:
                 page.close()
     finally:
         pdf.close()
 
 
-def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
+def _read_pdf_page(page, number: int, limits: Limits, full: bool = False) -> SourcePage:
     width_pt, height_pt = page.get_size()
     if max(width_pt, height_pt) * MM_PER_PT > limits.max_page_mm:
         return SourcePage(number, problem=f"page {number} is {width_pt * MM_PER_PT / 1000:.1f} × "
@@ -216,18 +218,21 @@ def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
     if found_page:
         result.text_page = (int(found_page[1]), int(found_page[2]))
 
-    layers = _layers(page, width_pt, height_pt)
+    layers = layers_of(page, width_pt, height_pt)
     grey = None
     if layers.scan is not None and not layers.overlays:
         # A scanner's page is one image covering the page and nothing else: what a viewer shows is that
         # image, taken as stored (exact, and ~5x cheaper than rendering).
-        grey = _decode_scan(layers.scan, layers.dpi, limits, reduced=True)
+        grey = decode_scan(layers.scan, layers.dpi, limits.max_pixels, reduced=not full)
         if isinstance(grey, str):
             result.problem = grey
             return result
-        if grey is not None:
+        if grey is not None and full:
+            pixels = grey
+            result.shown, grey = (lambda: pixels), reduced_grey(pixels, layers.dpi)
+        elif grey is not None:
             scan = layers.scan
-            result.shown = lambda: _decode_scan(scan, layers.dpi, limits, reduced=False)
+            result.shown = lambda: decode_scan(scan, layers.dpi, limits.max_pixels, reduced=False)
     if grey is None:
         # Anything drawn over the scan (a PDF editor's pen, a white box), or a page drawn from text and
         # vectors (our own PDF, maybe with a pasted picture): render what a viewer shows, at the scan's
@@ -238,12 +243,12 @@ def _read_pdf_page(page, number: int, limits: Limits) -> SourcePage:
         if pixels > limits.max_pixels:
             result.problem = f"page {number} is too large to render ({pixels / 1e6:.0f} megapixels at {dpi:.0f} dpi)"
             return result
-        shown = _render(page, dpi, colour=True)
+        shown = render(page, dpi, colour=True)
         result.shown = lambda: shown
-        grey = _grey(shown)
-    find_codes(result, grey, rerender=lambda: _render(page, 300))
+        grey = grey_image(shown)
+    find_codes(result, grey, rerender=lambda: render(page, 300))
     if result.how == "qr-hires":  # the codes' corners refer to that rendering
-        result.shown = lambda: _render(page, 300, colour=True)
+        result.shown = lambda: render(page, 300, colour=True)
     return result
 
 

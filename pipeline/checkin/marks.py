@@ -37,6 +37,7 @@ class Seen:
     coverage: float           # share of the box's inside covered by counted ink
     layers: dict[str, np.ndarray] = field(default_factory=dict)   # masks for the review crop
     circles: list[tuple[float, float, float]] = field(default_factory=list)
+    edge: list[float] | None = None   # the region measured (PDF points), where it is known
 
 
 # --- marks that are not handwriting ---------------------------------------------------------------------
@@ -156,16 +157,38 @@ def _crossed(lines: list[tuple[int, ...]], box_width: float, box_height: float) 
 # --- the verdict ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Around:
+    """The box's wider neighbourhood at a lower resolution: where a seal's centre or a signature written
+    beside the box may lie. `origin`: where the measured window's top-left lies in it (pixels)."""
+
+    scan: np.ndarray
+    blank: np.ndarray
+    dpi: float
+    origin: tuple[float, float]
+
+    def ink(self) -> np.ndarray:
+        return ink_masks(self.scan, self.blank, self.dpi)[0] > 0
+
+
 def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, int, int],
-         born_digital: bool = False) -> Seen:
-    """What is in the box (`box`: top, bottom, left, right of its inside, in window pixels)."""
+         born_digital: bool = False, around: Around | None = None) -> Seen:
+    """What is in the box (`box`: top, bottom, left, right of its inside, in window pixels). The window
+    is measured at `dpi`; seals and strokes beside the box are looked for in `around` if given (cheaper:
+    the box's window can then be the box and its edge), else in the window itself."""
     import cv2
 
     scale = dpi / 25.4
     top, bottom, left, right = box
     labels, faint, unclosed = ink_masks(scan, blank, dpi)
     ink = labels > 0
-    seals = find_seals(ink, scale)             # on the whole window: a seal's centre may lie outside the box
+    if around is None:
+        seals = find_seals(ink, scale)         # on the whole window: a seal's centre may lie outside the box
+    else:
+        wide_ink = around.ink()
+        factor = dpi / around.dpi
+        seals = [((x - around.origin[1]) * factor, (y - around.origin[0]) * factor, radius * factor)
+                 for x, y, radius in find_seals(wide_ink, around.dpi / 25.4)]
     # Everything else is judged on the box and its edge (cheaper; a stroke crossing the line is cut there).
     edge = round((NEAR_BOX_MM + 1.0) * scale)
     y0, x0 = max(0, top - edge), max(0, left - edge)
@@ -193,7 +216,7 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
     rest &= ~text
     strokes, kept = measure_strokes(rest, scale)
     coverage = float((kept & inside).sum()) / box_area
-    layers = {"ink": at_box_full, "faint": faint, "away": ink & ~at_box_full}
+    layers = {"ink": at_box_full, "faint": faint, "away": ink & ~at_box_full if around is None else None}
     layers["text"] = np.zeros(ink.shape, dtype=bool)
     layers["text"][region] = text
     seen = Seen("ambiguous", "", "", coverage, layers, seals)
@@ -239,12 +262,27 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
     if faint_strokes.length >= 8.0:
         return _set(seen, "ambiguous", "faint", f"faint strokes: {faint_strokes.length:.0f} mm, "
                     f"{share(faint_kept)} of the box, barely darker than the paper")
-    outside, outside_kept = measure_strokes(layers["away"], scale)
-    if outside.handwriting:
-        whole_inside = np.zeros(ink.shape, dtype=bool)
+    if around is None:
+        away, away_scale, whole_inside = layers["away"], scale, np.zeros(ink.shape, dtype=bool)
         whole_inside[top:bottom, left:right] = True
+    else:   # in the wider neighbourhood, without what touches the box (the box's own edge, 2 mm)
+        factor = around.dpi / dpi
+        oy, ox = around.origin
+        whole_inside = np.zeros(wide_ink.shape, dtype=bool)
+        whole_inside[round(oy + top * factor): round(oy + bottom * factor),
+                     round(ox + left * factor): round(ox + right * factor)] = True
+        away_scale = around.dpi / 25.4
+        margin = round((NEAR_BOX_MM + 1.0) * away_scale)
+        count, wide_labels = cv2.connectedComponents(wide_ink.astype(np.uint8), connectivity=8)
+        near_wide = cv2.dilate(whole_inside.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8)) > 0
+        touching_wide = np.bincount(wide_labels[near_wide], minlength=count) > 0
+        touching_wide[0] = False
+        away = wide_ink & ~touching_wide[wide_labels]
+        layers["away_wide"] = away
+    outside, outside_kept = measure_strokes(away, away_scale)
+    if outside.handwriting:
         return _set(seen, "ambiguous", "outside_box", f"no ink in the box, but handwriting "
-                    f"({outside.length:.0f} mm of strokes) {_where(outside_kept, whole_inside, scale)}")
+                    f"({outside.length:.0f} mm of strokes) {_where(outside_kept, whole_inside, away_scale)}")
     return _set(seen, "blank", "blank", f"nothing but paper noise ({share(at_box)} of the box)")
 
 

@@ -15,29 +15,26 @@ COLOURS = {"ink": (220, 30, 30), "faint": (255, 150, 0), "text": (20, 160, 60), 
            "lines": (230, 0, 200)}
 
 
-def review_picture(scan: np.ndarray, blank: np.ndarray, box: tuple[int, int, int, int], seen=None,
-                   dpi: float | None = None) -> bytes:
+def review_picture(scan: np.ndarray, blank: np.ndarray, box: tuple[int, int, int, int],
+                   layers: dict[str, np.ndarray] | None = None, circles=()) -> bytes:
+    """`scan` and `blank`: the window, aligned, at the picture's resolution; `box`: the box's inside in it;
+    `layers`: masks of what was counted, in the same frame; `circles`: seals found (x, y, radius)."""
     import cv2
 
     scan_rgb = scan if scan.ndim == 3 else np.repeat(scan[..., None], 3, axis=2)
     blank_rgb = np.repeat(blank[..., None], 3, axis=2)
     counted = (scan_rgb.astype(np.float32) * 0.35 + 255 * 0.65).astype(np.uint8)
-    if seen is not None:
-        for name, colour in COLOURS.items():
-            mask = seen.layers.get(name)
-            if mask is not None and mask.shape == counted.shape[:2]:
-                counted[mask] = colour
-        for x, y, radius in seen.circles:
-            cv2.circle(counted, (round(x), round(y)), round(radius), (40, 80, 230), thickness=2)
+    for name, colour in COLOURS.items():
+        mask = (layers or {}).get(name)
+        if mask is not None and mask.shape == counted.shape[:2]:
+            counted[mask] = colour
+    for x, y, radius in circles:
+        cv2.circle(counted, (round(x), round(y)), round(radius), (40, 80, 230), thickness=2)
     top, bottom, left, right = box
     panels = []
     for panel, label in ((scan_rgb, "returned"), (blank_rgb, "ours, blank"), (counted, "counted")):
         panel = np.ascontiguousarray(panel.copy())
         cv2.rectangle(panel, (left, top), (right, bottom), (0, 170, 220), thickness=1)
-        factor = min(1.0, MAX_DPI / dpi) if dpi else min(1.0, 600 / panel.shape[1])
-        if factor < 1.0:
-            panel = cv2.resize(panel, (round(panel.shape[1] * factor), round(panel.shape[0] * factor)),
-                               interpolation=cv2.INTER_AREA)
         header = np.full((22, panel.shape[1], 3), 255, dtype=np.uint8)
         cv2.putText(header, label, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (60, 60, 60), 1, cv2.LINE_AA)
         panels.append(np.vstack([header, panel]))

@@ -1,29 +1,27 @@
-"""How a PDF page is drawn for check-in: the layers a viewer shows over a scan, the scan itself decoded
-(reduced where that is free), and pages rendered by PDFium; and images brought to 8-bit grey."""
+"""What a PDF page shows, as cheaply as it can be had: its layers (one scan covering the page, and
+whether anything visible lies over it), its scan decoded as stored (reduced for finding codes, in full for
+measuring ink), or the page rendered as a viewer shows it, annotations included.
+"""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .intake import Limits
 
 
 @dataclass
-class _Layers:
+class Layers:
     scan: object | None = None     # the one image covering the page, if there is one
     dpi: float | None = None       # its resolution (of the largest image, if several cover the page)
     overlays: bool = False         # anything visible besides it: annotations, text, paths, other images
 
 
-def _layers(page, width_pt: float, height_pt: float) -> _Layers:
+def layers_of(page, width_pt: float, height_pt: float) -> Layers:
     """What the page is made of. Invisible text (a scanner's OCR layer) and links do not show."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    layers, images = _Layers(), []
+    layers, images = Layers(), []
     for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
         annotation = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
         subtype = pdfium_c.FPDFAnnot_GetSubtype(annotation)
@@ -66,7 +64,7 @@ def _layers(page, width_pt: float, height_pt: float) -> _Layers:
     return layers
 
 
-def _decode_scan(image, dpi: float | None, limits: Limits, reduced: bool):
+def decode_scan(image, dpi: float | None, max_pixels: int, reduced: bool):
     """The scan as stored: for finding codes, grey and (JPEG) decoded at reduced size; for measuring,
     in colour at up to ~300 dpi (as a numpy array). Returns None if pdfium cannot decode it alone (odd
     colour space: the page is rendered instead), or a string saying why it is refused."""
@@ -77,9 +75,9 @@ def _decode_scan(image, dpi: float | None, limits: Limits, reduced: bool):
         pixel_width, pixel_height = image.get_px_size()
     except (pdfium.PdfiumError, AttributeError):
         return None
-    if pixel_width * pixel_height > limits.max_pixels:
+    if pixel_width * pixel_height > max_pixels:
         return (f"the page image is {pixel_width} × {pixel_height} pixels, more than the limit of "
-                f"{limits.max_pixels / 1e6:.0f} megapixels")
+                f"{max_pixels / 1e6:.0f} megapixels")
     from PIL import Image
 
     dpi = dpi or 200
@@ -92,8 +90,11 @@ def _decode_scan(image, dpi: float | None, limits: Limits, reduced: bool):
             if reduced:
                 scale = max(1, int(dpi // 100))
                 picture.draft("L", (pixel_width // scale, pixel_height // scale))
+                if picture.mode == "L":
+                    picture.load()
+                    return picture   # already grey: no copy
                 return picture.convert("L")
-            return _decode_jpeg(bytes(image.get_data(decode_simple=False)), picture.mode, dpi)
+            return decode_jpeg(bytes(image.get_data(decode_simple=False)), picture.mode, dpi)
         else:
             picture = image.get_bitmap(render=False).to_pil()
             if reduced:
@@ -103,7 +104,7 @@ def _decode_scan(image, dpi: float | None, limits: Limits, reduced: bool):
         return None
 
 
-def _decode_jpeg(data: bytes, mode: str, dpi: float):
+def decode_jpeg(data: bytes, mode: str, dpi: float):
     """A whole JPEG at up to ~300 dpi (1/2 size from 600 dpi on), grey or RGB as it was scanned."""
     import cv2
     import numpy as np
@@ -121,7 +122,7 @@ def _decode_jpeg(data: bytes, mode: str, dpi: float):
     return pixels
 
 
-def _render(page, dpi: float, colour: bool = False):
+def render(page, dpi: float, colour: bool = False):
     """The page as a viewer shows it (annotations and form fields drawn): grey PIL image, or an RGB array."""
     bitmap = page.render(scale=dpi / 72, grayscale=not colour, may_draw_forms=True, draw_annots=True,
                          rev_byteorder=colour)
@@ -130,7 +131,20 @@ def _render(page, dpi: float, colour: bool = False):
     return bitmap.to_numpy()[..., :3].copy()
 
 
-def _grey(pixels):
+def reduced_grey(pixels, dpi: float | None):
+    """A full decode made small for finding codes (~100 dpi), as the reduced decode would have been."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    scale = max(1, int((dpi or 200) * grey.shape[1] / max(grey.shape[1], 1) // 100))
+    if scale > 1:   # every n-th pixel: QR modules are several pixels wide, and averaging costs more
+        grey = np.ascontiguousarray(grey[::scale, ::scale])
+    return Image.fromarray(grey)
+
+
+def grey_image(pixels):
     from PIL import Image
 
     return Image.fromarray(pixels).convert("L")
