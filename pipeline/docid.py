@@ -18,6 +18,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import _
+
 PREFIX = "ENG"
 SECRET_FILE = "docid.secret"
 MAC_LENGTH = 8
@@ -83,21 +85,22 @@ def parse_doc_id(text: str) -> DocId:
     """Parse an id's syntax (no MAC check): raises DocIdError when it is not shaped like ours."""
     match = ID_PATTERN.match(text.strip().upper())
     if not match:
-        raise DocIdError(f"'{text[:60]}' is not a document id")
+        raise DocIdError(_("'{text}' is not a document id").format(text=text[:60]))
     return DocId(match["round"], match["ags"], int(match["version"]), match["mac"])
 
 
 def check_doc_id(secret: bytes, doc_id: DocId) -> None:
     expected = compute_mac(secret, doc_id.round, doc_id.ags, doc_id.version)
     if not hmac.compare_digest(expected, doc_id.mac):
-        raise DocIdError(f"{doc_id}: the check code does not match (mistyped or forged id)")
+        raise DocIdError(_("{doc_id}: the check code does not match (mistyped or forged id)").format(doc_id=doc_id))
 
 
 def parse_qr_payload(payload: str) -> PageRef:
     match = PAYLOAD_PATTERN.match(payload.strip())
     if not match:
-        raise DocIdError(f"QR payload '{payload[:60]}' is not one of ours")
+        raise DocIdError(_("QR payload '{payload}' is not one of ours").format(payload=payload[:60]))
     page, pages = int(match["page"]), int(match["pages"])
     if not 1 <= page <= pages:
-        raise DocIdError(f"QR payload '{payload[:60]}' names page {page} of {pages}")
+        raise DocIdError(_("QR payload '{payload}' names page {page} of {pages}").format(
+            payload=payload[:60], page=page, pages=pages))
     return PageRef(parse_doc_id(match["doc_id"]), page, pages)

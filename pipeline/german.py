@@ -202,6 +202,12 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
                              "alte Fassung gilt."),
         "other_municipality": ("Über den Link einer anderen Kommune eingereicht: das Exemplar wird von Hand "
                                "geprüft."),
+        "duplicate_copy": ("Ein weiteres, anderes Exemplar eines bereits bestätigten Dokuments: es wird unter "
+                           "received/ aufbewahrt, das bestätigte bleibt."),
+        "outdated_after_verified": (f"Ein Exemplar der veralteten Fassung V{details.get('old_version', '?')} ist "
+                                    f"eingegangen; V{details.get('version', '?')} ist bereits bestätigt und bleibt "
+                                    "es."),
+        "waits_for_review": "Eingegangen; das Dokument wartet weiter auf die Prüfung von Hand.",
         # What check-in saw in a signature box it could not accept on its own (needs review): for a clerk
         # who rejects after looking, and for the review screen.
         "seal_only": f"Im Unterschriftsfeld auf Seite {page} ist ein Dienstsiegel, aber keine Unterschrift zu sehen.",

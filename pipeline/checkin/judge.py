@@ -116,7 +116,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         reason = ("a second, different copy of a document already verified: kept in received/, "
                   "the verified copy stays")
         Ledger.add_event(cursor, kind="duplicate", doc_id=doc_id, reason=reason, details=details, **event)
-        return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages)
+        return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "duplicate_copy")
 
     digital = analysis.digital.get(doc_id)
     if digital is not None and set(pages) == set(range(1, record_.pages + 1)):
@@ -186,7 +186,8 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
                   f"would be: {reason}")
         Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, reason=reason, details={**details, "code": code},
                          **event)
-        return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages)
+        return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "waits_for_review",
+                               {"state_reason": state_event["reason"]})
     if new_state == State.VERIFIED:
         details["signed_file"] = write_signed(context, record_, rows, signature_page).relative_to(
             context.out).as_posix()
@@ -299,7 +300,8 @@ def _outdated_copy(context: Context, cursor, old: DocumentRecord, current: Docum
                   "already and stays so")
         Ledger.add_event(cursor, kind=EventKind.OLD_VERSION, doc_id=current.doc_id, reason=reason,
                          details={**details, "returned_doc_id": old.doc_id}, **event)
-        return DocumentOutcome(current.doc_id, current.ags, name, None, reason, pages)
+        return DocumentOutcome(current.doc_id, current.ags, name, None, reason, pages, "outdated_after_verified",
+                               {"old_version": old.version, "version": current.version})
     from ..signatories import Signatory
 
     try:
@@ -315,4 +317,5 @@ def _outdated_copy(context: Context, cursor, old: DocumentRecord, current: Docum
                      details={**details, "code": Reason.OUTDATED_VERSION, "outdated_doc_id": old.doc_id,
                               "old_version": old.version, "version": current.version, "state_before": state,
                               "differences": [list(item) for item in differences]})
-    return DocumentOutcome(current.doc_id, current.ags, name, State.NEEDS_REVIEW, reason, pages)
+    return DocumentOutcome(current.doc_id, current.ags, name, State.NEEDS_REVIEW, reason, pages,
+                           str(Reason.OUTDATED_VERSION), {"old_version": old.version, "version": current.version})
