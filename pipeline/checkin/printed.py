@@ -11,6 +11,7 @@ nothing on good scans.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -94,9 +95,12 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     if attempt == 1:
         crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     ok, png = cv2.imencode(".png", crop)
-    try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "7", "-l", "eng"], input=png.tobytes(),
-                              capture_output=True, timeout=30, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
+    program = shutil.which("tesseract")
+    if program is None or not ok:
+        return ""
+    try:   # one thread: check-in already runs one worker per core
+        done = subprocess.run([program, "stdin", "stdout", "--psm", "7", "-l", "eng"], input=png.tobytes(),
+                              capture_output=True, timeout=30, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout.decode("utf-8", "replace")
