@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checkin import Settings, check_in, hold_foreign_documents
+from ..fileio import write_text_atomic
 from ..ledger import Ledger, now_iso
 from ..paths import round_dir
 from ..round import RoundConfig
@@ -97,7 +98,7 @@ def receive(out: Path, round_cfg: RoundConfig, files: list, ags: str, actor: str
     folder = incoming_dir(out, round_cfg.id) / ags / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
     folder.mkdir(parents=True)
     meta = {"ags": ags, "actor": actor, "client": client, "via": via}
-    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    write_text_atomic(folder / META_FILE, json.dumps(meta))  # whole or not there, whenever the server dies
     stored = [(*_store(upload.stream, folder, safe_name(upload.filename)), safe_name(upload.filename))
               for upload in files]
     _fsync_dir(folder)
@@ -160,7 +161,11 @@ def recover(out: Path, round_cfg: RoundConfig, settings: Settings, gate: Checkin
     count = 0
     for meta_path in sorted(base.glob(f"*/*/{META_FILE}")):
         folder = meta_path.parent
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # written by a server killed mid-write (before atomic writes): no file
+            shutil.rmtree(folder, ignore_errors=True)  # of this request was stored yet; its sender resends
+            continue
         for partial in folder.glob(".*.part"):
             partial.unlink()
         files = sorted(path for path in folder.iterdir() if not path.name.startswith("."))
