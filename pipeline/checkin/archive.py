@@ -18,6 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fileio import fsync_dir as _fsync_dir
 from ..paths import received_dir, review_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
 from .intake import eight_bit
 
@@ -180,13 +181,6 @@ def remove_stale_temporaries(directories: list[Path], older_than_seconds: float 
             except FileNotFoundError:
                 pass
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- derived files --------------------------------------------------------------------------------

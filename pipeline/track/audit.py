@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..fileio import sha256_of_file as _sha256
 from ..i18n import _, ngettext
 from ..ledger import LEDGER_FILE, Ledger
 from ..paths import received_dir, signed_dir, unmatched_dir
@@ -50,13 +50,6 @@ class AuditReport:
                          len(self.problems)).format(count=len(self.problems), counted=self.counted()),
                 *(f"  - {p}" for p in self.problems)]
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_temporary(path: Path) -> bool:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checkin import Settings, check_in, hold_foreign_documents
+from ..fileio import fsync_dir as _fsync_dir
+from ..fileio import sha256_of_file as _sha256
 from ..fileio import write_text_atomic
 from ..ledger import Ledger, now_iso
 from ..paths import round_dir
@@ -83,13 +85,6 @@ def _store(stream, folder: Path, name: str) -> tuple[Path, int, str]:
     os.replace(temporary, target)
     return target, size, digest.hexdigest()
 
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def receive(out: Path, round_cfg: RoundConfig, files: list, ags: str, actor: str, client: str,
@@ -185,10 +180,3 @@ def recover(out: Path, round_cfg: RoundConfig, settings: Settings, gate: Checkin
             shutil.rmtree(folder, ignore_errors=True)
     return count
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
