@@ -20,7 +20,7 @@ import numpy as np
 PAPER_MM = 5.0               # strokes narrower than this are not paper (the local paper level's filter)
 LOW_MIN, HIGH_MIN = 0.09, 0.17   # contrast thresholds at least this (weak part, clear part of a stroke)
 PRINT_MARGIN_MM = 0.35       # our printed strokes, widened by this, are not ink
-RESIDUE_MM = 1.5             # a piece lying (almost) wholly this close to print is print, not ink
+RESIDUE_MM = 1.0             # a piece lying (almost) wholly this close to print is print, not ink
 SIGNATURE_MIN_MM = 15.0      # stroke length of the shortest initial
 SIGNATURE_MIN_TURN = 1.4     # stroke length / extent diagonal: a straight line is 1, a tick ~1.1
 SIGNATURE_MIN_EXTENT_MM = 6.0
