@@ -72,7 +72,9 @@ def plan(case: Case, seed: int) -> None:
         c["mode"] = "grey"
     c["stain_qr"] = rng.random() < 0.06
     c["torn"] = not c["stain_qr"] and not c["photo"] and rng.random() < 0.03
-    c["no_id"] = c["layout"] in ("both", "reversed") and rng.random() < 0.25   # QR and id line unreadable
+    # QR code and id line unreadable: only where another page of the same file identifies the document
+    # (a phone sends one file per page, and such a page cannot be matched to anything: by design).
+    c["no_id"] = c["layout"] in ("both", "reversed") and not c["photo"] and rng.random() < 0.25
     c["seed"] = seed
     if case.category == "signed":
         c["ink"] = _weighted(rng, INK_WEIGHTS)
@@ -133,9 +135,14 @@ def mark_page(case: Case, page: Image.Image, dpi: float, rng: random.Random) -> 
         else:
             c["pen_strokes"] = [(stroke + (x, y)).tolist() for stroke in strokes]
         if c.get("with_seal"):
-            centre_x = left + (rng.uniform(-6, 14) if rng.random() < 0.5 else box_mm[0] - rng.uniform(-6, 14)) * scale
+            # Stamped beside the signature, over its edge, as offices do (a seal that covers a whole
+            # signature hides it: that copy goes to review, by design).
+            radius = rng.uniform(10, 18)
+            middle = x + width / 2
+            side = -1 if middle > box_mm[0] / 2 else 1
+            centre_x = left + (middle + side * (width / 2 + radius * rng.uniform(0.3, 0.8))) * scale
             centre_y = top + (box_mm[1] / 2 + rng.uniform(-8, 10)) * scale
-            page = marks.seal(page, (centre_x, centre_y), rng.uniform(10, 18), dpi, rng,
+            page = marks.seal(page, (centre_x, centre_y), radius, dpi, rng,
                               colour=rng.choice([(60, 60, 170), (110, 50, 150), (40, 40, 40)]))
     if category == "seal_only":
         centre = (left + rng.uniform(0.3, 0.7) * (right - left), top + rng.uniform(0.2, 0.9) * (bottom - top))

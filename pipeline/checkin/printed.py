@@ -85,13 +85,19 @@ def tesseract_available() -> bool:
 
 def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], attempt: int = 0) -> str:
     """OCR of the id line, cut upright from the page image at OCR_DPI. Attempts differ in preparation
-    (as cut; binarised with Otsu's threshold; at 300 dpi), for a second and third reading."""
+    (as cut; light evened out, sharpened and binarised with Otsu's threshold; evened out and sharpened at
+    300 dpi), for a second and third reading."""
     import cv2
 
     margin = 2.5 * PT_PER_MM
     region = [line[0] - margin, line[1] - margin, line[2] + margin, line[3] + margin]
     grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     crop = align.cut(grey, transform, region, 300 if attempt == 2 else OCR_DPI)
+    if attempt >= 1:   # a photo: uneven light taken out (contrast to the local paper), then sharpened
+        from .strokes import contrast
+
+        flat = np.clip(255 * (1.0 - contrast(crop, OCR_DPI)), 0, 255).astype(np.uint8)
+        crop = cv2.addWeighted(flat, 1.8, cv2.GaussianBlur(flat, (0, 0), 2.0), -0.8, 0)
     if attempt == 1:
         crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     ok, png = cv2.imencode(".png", crop)
