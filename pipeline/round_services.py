@@ -7,12 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import InvalidInputError
-
-if TYPE_CHECKING:
-    from .round import Sender
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ TLS_MODES = ("ssl", "starttls", "none")
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
-def load_mail(table: dict, path: Path, sender: Sender) -> MailConfig:
+def load_mail(table: dict, path: Path, sender) -> MailConfig:  # sender: round.Sender (round imports us)
     """[mail], checked whole: a password in the file, a plain-text connection to another computer, a
     reply without a From address are refused here, before any server is asked."""
     if not table:
