@@ -207,6 +207,10 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
         "outdated_after_verified": (f"Ein Exemplar der veralteten Fassung V{details.get('old_version', '?')} ist "
                                     f"eingegangen; V{details.get('version', '?')} ist bereits bestätigt und bleibt "
                                     "es."),
+        "joined_complete": (f"Nachgereicht: {pages_de(details.get('added_pages') or [1])} ergänzt das von Hand "
+                            "bestätigte Exemplar; es ist jetzt vollständig."),
+        "joined_partly": (f"Nachgereicht: {pages_de(details.get('added_pages') or [1])} ergänzt das von Hand "
+                          f"bestätigte Exemplar; es fehlt noch {pages_de(details.get('missing') or [1])}."),
         "waits_for_review": "Eingegangen; das Dokument wartet weiter auf die Prüfung von Hand.",
         # What check-in saw in a signature box it could not accept on its own (needs review): for a clerk
         # who rejects after looking, and for the review screen.

@@ -88,6 +88,39 @@ def test_a_hand_decision_is_revised_only_by_a_newer_decision(fresh_round, runner
     audit_ok(runner, fresh_round / "out")
 
 
+def test_a_page_that_arrives_after_a_hand_acceptance_completes_the_signed_copy(fresh_round, runner):
+    record = documents(fresh_round)[0]
+    signature_page = record.geometry["signature_box"]["page"]
+    other_page = 1 if signature_page == 2 else 2
+    scan_file(fresh_round, record, "nur-unterschrift.pdf", transform=lambda pages: [pages[signature_page - 1]])
+    run(runner, fresh_round)
+    assert states(fresh_round)[record.doc_id][0] == "incomplete"
+    accepted = run(runner, fresh_round, "--accept", record.doc_id, "--reason", "Seite 1 kommt per Post")
+    assert accepted.exit_code == 0, accepted.output
+    signed = fresh_round / "out" / ROUND / "signed"
+    assert not list(signed.glob("*.pdf"))  # one page on file: no signed copy yet
+
+    scan_file(fresh_round, record, "seite-nachgereicht.pdf", seed=2, transform=lambda pages: [pages[other_page - 1]])
+    late = run(runner, fresh_round)
+    assert late.exit_code == 0, late.output
+    state, reason = states(fresh_round)[record.doc_id]
+    assert state == "verified" and reason.endswith("Seite 1 kommt per Post")  # the clerk's decision stands
+    [copy] = signed.glob("*.pdf")
+    assert len(pdf_pages(copy)) == record.pages  # the late page joined the copy the clerk accepted
+    with Ledger.open(fresh_round / "out") as ledger:
+        joined = [row for row in ledger.events(ROUND, record.ags) if row["kind"] == "checkin"][-1]
+    details = json.loads(joined["details"])
+    assert details["code"] == "joined_complete" and details["added_pages"] == [other_page]
+    assert details["signed_file"] == copy.relative_to(fresh_round / "out").as_posix()
+    audit_ok(runner, fresh_round / "out")
+
+
+def pdf_pages(path: Path) -> list:
+    from pypdf import PdfReader
+
+    return list(PdfReader(path).pages)
+
+
 # --- corrections after sending --------------------------------------------------------------------
 
 def test_a_correction_after_sending_is_held_back_listed_and_previewed(fresh_round, runner):

@@ -112,7 +112,10 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     state_event = context.ledger.state_event(doc_id)
     state = state_event["state"] if state_event else None
     hand_rejected = state_event is not None and state_event["kind"] == EventKind.DECISION and state == State.REJECTED
-    if state == "verified":
+    if state == State.VERIFIED:
+        joined = _join_into_hand_acceptance(context, cursor, record_, state_event, pages, details, event)
+        if joined is not None:
+            return joined
         reason = ("a second, different copy of a document already verified: kept in received/, "
                   "the verified copy stays")
         Ledger.add_event(cursor, kind="duplicate", doc_id=doc_id, reason=reason, details=details, **event)
@@ -194,6 +197,40 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, str(code), details)
+
+
+def _join_into_hand_acceptance(context: Context, cursor, record_: DocumentRecord, decision, pages: list[int],
+                               details: dict, event: dict) -> DocumentOutcome | None:
+    """A page that was missing when a clerk accepted a document by hand joins the accepted copy: the pages
+    the clerk saw stay as they were, and once every page is on file the signed copy is written from them.
+    None: this upload brings no such page (then it is a second copy of an accepted document)."""
+    decided = json.loads(decision["details"] or "{}") if decision["kind"] == EventKind.DECISION else {}
+    if decision["kind"] != EventKind.DECISION or decided.get("without_copy") or "pages_on_file" not in decided:
+        return None  # verified by check-in, or on a paper original: a later copy changes nothing
+    seen_by_clerk = set(decided["pages_on_file"])
+    brought = sorted(set(pages) - seen_by_clerk)
+    if not brought:
+        return None
+    rows = [row for row in context.ledger.received_pages(record_.doc_id)
+            if not json.loads(row["details"] or "{}").get("excluded")
+            and (row["page"] not in seen_by_clerk or row["received_at"] <= decision["at"])]
+    have = {row["page"] for row in rows}
+    missing = [number for number in range(1, record_.pages + 1) if number not in have]
+    name = record_.signatory.get("bezeichnung", record_.ags)
+    facts = {**details, "added_pages": brought, "missing": missing, "decision_by": decision["actor"]}
+    if missing:
+        code = "joined_partly"
+        reason = (f"page {', '.join(map(str, brought))} added to the copy accepted by hand; page "
+                  f"{', '.join(map(str, missing))} of {record_.pages} is still not on file")
+    else:
+        code = "joined_complete"
+        facts["signed_file"] = write_signed(context, record_, rows, record_.geometry["signature_box"]["page"]
+                                            ).relative_to(context.out).as_posix()
+        reason = (f"page {', '.join(map(str, brought))} added to the copy accepted by hand; the signed copy now "
+                  f"holds all {record_.pages} pages")
+    Ledger.add_event(cursor, kind=EventKind.CHECKIN, doc_id=record_.doc_id, reason=reason,
+                     details={**facts, "code": code}, **event)
+    return DocumentOutcome(record_.doc_id, record_.ags, name, None, reason, pages, code, facts)
 
 
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:

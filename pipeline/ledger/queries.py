@@ -154,7 +154,7 @@ class LedgerQueries:
     def received_pages(self, doc_id: str) -> list[sqlite3.Row]:
         """Every page of a document received so far, oldest first, with where its upload is stored."""
         return self.connection.execute(
-            "SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, u.stored_path, "
+            "SELECT p.page, p.ink, p.upload_sha256, p.source_page, p.details, p.received_at, u.stored_path, "
             "u.details AS upload_details FROM pages p JOIN uploads u ON u.sha256 = p.upload_sha256 "
             "WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
 
