@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from pipeline.geometry import Geometry
 from tests import marks
 
 INK_WEIGHTS = {"black": 18, "blue": 22, "light_blue": 15, "pencil": 10, "light_pencil": 5, "felt_black": 5,
@@ -25,7 +26,7 @@ NAMES = ["Anna Beispiel", "Dr. Jan Muster", "Eva Exempel-Schmitz", "Tim Probe", 
 class Doc:
     doc_id: str
     pdf: str
-    geometry: dict
+    geometry: Geometry
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _place(rng: random.Random, box_mm: tuple[float, float], size: tuple[float, f
 def mark_page(case: Case, page: Image.Image, dpi: float, rng: random.Random) -> Image.Image:
     """Whatever the category puts into the signature box of the page image."""
     c, scale = case.choices, dpi / 25.4
-    left, top, right, bottom = marks.box_in_pixels(case.doc.geometry["signature_box"]["box"], page.height, dpi)
+    left, top, right, bottom = marks.box_in_pixels(case.doc.geometry.signature_box.rect, page.height, dpi)
     box_mm = ((right - left) / scale, (bottom - top) / scale)
     category = case.category
     if category in ("signed", "white_out") or (category == "crossed_out" and rng.random() < 0.35):
@@ -172,7 +173,7 @@ def mark_page(case: Case, page: Image.Image, dpi: float, rng: random.Random) -> 
 def damage_id(case: Case, page: Image.Image, dpi: float, rng: random.Random, number: int) -> Image.Image:
     """A stained or torn QR code (the printed id line stays legible), or both unreadable."""
     c = case.choices
-    qr = case.doc.geometry["qr"][str(number)]
+    qr = case.doc.geometry.qr[number]
     left, top, right, bottom = marks.box_in_pixels(qr, page.height, dpi)
     centre = ((left + right) / 2, (top + bottom) / 2)
     if c["stain_qr"] or c["no_id"]:   # an ink blot or sticker, or a dark coffee stain, over the code
@@ -224,12 +225,12 @@ def make(case: Case, inbox: Path) -> list[tuple[str, int, bool]]:
     shot = [scanner.photograph(page, c, rng) if c["photo"] else scanner.scan(page, c, rng, dpi) for page in pages]
     paths = scanner.write(shot, stem, c, dpi)
     if c.get("pen_tool") and paths[0].suffix == ".pdf":
-        box = case.doc.geometry["signature_box"]["box"]
+        box = case.doc.geometry.signature_box.rect
         strokes = [[(box[0] + x * 72 / 25.4, box[3] - y * 72 / 25.4) for x, y in stroke]
                    for stroke in c["pen_strokes"]]
         pdfedit.edit_pdf(paths[0], numbers.index(2), ink_strokes=strokes, width=rng.uniform(0.8, 2.0))
     if case.category == "white_out":
-        left, bottom, right, top = case.doc.geometry["signature_box"]["box"]
+        left, bottom, right, top = case.doc.geometry.signature_box.rect
         pdfedit.edit_pdf(paths[0], numbers.index(2), white_box=[left - 4, bottom + 1, right + 4, top + 8])
     return sent
 
@@ -249,7 +250,7 @@ def _pasted_picture(case: Case, stem: Path, rng: random.Random) -> list[tuple[st
     picture = Image.new("RGB", (round((width + 4) * dpi / 25.4), round((height + 4) * dpi / 25.4)), (255, 255, 255))
     picture = marks.draw_strokes(picture, strokes, (2 * dpi / 25.4, 2 * dpi / 25.4), dpi,
                                  marks.INKS[rng.choice(["black", "blue"])], rng.uniform(0.4, 0.8), rng)
-    left, bottom, right, top = case.doc.geometry["signature_box"]["box"]
+    left, bottom, right, top = case.doc.geometry.signature_box.rect
     at = (left + rng.uniform(2, 10) * 72 / 25.4, bottom + rng.uniform(1, 4) * 72 / 25.4)
     only_page = case.choices["layout"] == "page2"
     pdfedit.paste_picture(case.doc.pdf, 1, picture, at, dpi, stem.with_suffix(".pdf"), only_page)

@@ -160,7 +160,9 @@ def build_big_ledger(out: Path, count: int = 10_800) -> None:
     """A ledger like a whole country's round: documents rendered, sent, a third verified, some refused."""
     import datetime as dt
 
+    from pipeline.geometry import Geometry
     from pipeline.ledger import DocumentRecord, Ledger
+    from pipeline.units import A4_HEIGHT_PT, A4_WIDTH_PT
 
     generator = random.Random(5)
     start = dt.datetime(2024, 5, 15, 9, tzinfo=dt.UTC)
@@ -175,8 +177,8 @@ def build_big_ledger(out: Path, count: int = 10_800) -> None:
                          "plz": "40213", "ort": f"Ort {index}", "row": index + 2}
             ledger.add_document(cursor, DocumentRecord(
                 doc_id=doc_id, round="2024-05", ags=ags, version=1, fingerprint="0" * 64, sha256="0" * 64,
-                path=f"2024-05/documents/{ags}.pdf", pages=2, geometry={}, signatory=signatory,
-                rendered_at=start.isoformat()))
+                path=f"2024-05/documents/{ags}.pdf", pages=2, geometry=Geometry((A4_WIDTH_PT, A4_HEIGHT_PT)),
+                signatory=signatory, rendered_at=start.isoformat()))
             ledger.add_event(cursor, round_id="2024-05", kind="rendered", ags=ags, doc_id=doc_id, state="rendered",
                              at=start.isoformat())
             ledger.add_event(cursor, round_id="2024-05", kind="sent", ags=ags, doc_id=doc_id, state="sent",

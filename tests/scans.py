@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from pipeline.geometry import Geometry
+
 
 def print_pages(pdf_path: Path, dpi: int = 200) -> list[Image.Image]:
     """The PDF as paper: one grey image per page."""
@@ -129,13 +131,13 @@ def blank_page(dpi: int = 200) -> Image.Image:
     return Image.new("L", (round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)), 250)
 
 
-def signed_scan(pdf_path: Path, geometry: dict, dpi: int = 200, seed: int = 1, signed: bool = True,
+def signed_scan(pdf_path: Path, geometry: Geometry, dpi: int = 200, seed: int = 1, signed: bool = True,
                 angle: float = 0.0) -> list[Image.Image]:
     """Both pages, printed, signed in the box (unless `signed` is False), scanned at a slight angle."""
     pages = print_pages(pdf_path, dpi)
-    box = geometry["signature_box"]
+    box = geometry.signature_box
     if signed:
-        pages[box["page"] - 1] = sign(pages[box["page"] - 1], box["box"], dpi, seed=seed)
+        pages[box.page - 1] = sign(pages[box.page - 1], box.rect, dpi, seed=seed)
     return [skew(page, angle) if angle else page for page in pages]
 
 

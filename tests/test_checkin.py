@@ -330,7 +330,7 @@ def test_a_tiny_mark_in_the_box_needs_review_not_verified(fresh_round, runner):
     record = documents(fresh_round)[0]
     dpi = 200
     pages = scans.print_pages(pdf_of(fresh_round, record), dpi)
-    left, bottom, right, top = record.geometry["signature_box"]["box"]
+    left, bottom, right, top = record.geometry.signature_box.rect
     x, y = (left + right) / 2 / 72 * dpi, pages[1].height - (bottom + top) / 2 / 72 * dpi
     radius = 1.15 / 25.4 * dpi  # a dot of 2.3 mm: more than dust, far less than a signature
     ImageDraw.Draw(pages[1]).ellipse((x - radius, y - radius, x + radius, y + radius), fill=20)

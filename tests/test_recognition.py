@@ -39,7 +39,7 @@ def _pages(record, dpi: int, colour: bool = False) -> list[Image.Image]:
 
 
 def _box(record, page: Image.Image, dpi: int) -> tuple[float, float, float, float]:
-    return marks.box_in_pixels(record.geometry["signature_box"]["box"], page.height, dpi)
+    return marks.box_in_pixels(record.geometry.signature_box.rect, page.height, dpi)
 
 
 def _signed(record, dpi: int, ink: str, width: float, colour: bool = False, seed: int = 1,
@@ -166,14 +166,14 @@ def _picture(record, target):
     strokes = marks.handwriting(random.Random(17), 45, 12)
     picture = marks.draw_strokes(Image.new("RGB", (420, 150), (255, 255, 255)), strokes, (20, 20), 200,
                                  marks.INKS["blue"], 0.5, random.Random(18))
-    left, bottom, _, _ = record.geometry["signature_box"]["box"]
+    left, bottom, _, _ = record.geometry.signature_box.rect
     pdfedit.paste_picture(str(record.pdf), 1, picture, (left + 20, bottom + 6), 200, target, only_page=False)
 
 
 @upload("pen-tool-on-a-scan.pdf", "verified", "signed")
 def _pen_tool(record, target):
     scans.to_pdf(_pages(record, 200), target, dpi=200, kind="flate")
-    left, _, _, top = record.geometry["signature_box"]["box"]
+    left, _, _, top = record.geometry.signature_box.rect
     strokes = [[(left + 20 + x * 72 / 25.4, top - 15 - y * 72 / 25.4) for x, y in stroke]
                for stroke in marks.handwriting(random.Random(19), 50, 13)]
     pdfedit.edit_pdf(target, 1, ink_strokes=strokes, width=1.2)
@@ -182,14 +182,14 @@ def _pen_tool(record, target):
 @upload("white-box-over-the-signature.pdf", "rejected", "unsigned")
 def _white_out(record, target):
     scans.to_pdf(_signed(record, 200, "black", 0.6, seed=20), target, dpi=200, kind="jpeg")
-    left, bottom, right, top = record.geometry["signature_box"]["box"]
+    left, bottom, right, top = record.geometry.signature_box.rect
     pdfedit.edit_pdf(target, 1, white_box=[left - 4, bottom + 1, right + 4, top + 8])
 
 
 @upload("stained-qr-legible-id.pdf", "verified", "signed")
 def _stained(record, target):
     pages = _signed(record, 200, "blue", 0.5, seed=21)
-    qr_left, qr_top, qr_right, qr_bottom = marks.box_in_pixels(record.geometry["qr"]["2"], pages[1].height, 200)
+    qr_left, qr_top, qr_right, qr_bottom = marks.box_in_pixels(record.geometry.qr[2], pages[1].height, 200)
     pages[1] = marks.stain(pages[1], ((qr_left + qr_right) / 2, (qr_top + qr_bottom) / 2), (qr_right - qr_left) * 0.6,
                            random.Random(22), colour=(40, 40, 40), opaque=True)
     _jpeg_pdf([scans.skew(page, 1.5) for page in pages], target, 200)
@@ -198,7 +198,7 @@ def _stained(record, target):
 @upload("page-2-without-code-or-id.pdf", "verified", "signed")
 def _no_id(record, target):
     pages = _signed(record, 200, "black", 0.5, seed=23)
-    qr_left, qr_top, qr_right, qr_bottom = marks.box_in_pixels(record.geometry["qr"]["2"], pages[1].height, 200)
+    qr_left, qr_top, qr_right, qr_bottom = marks.box_in_pixels(record.geometry.qr[2], pages[1].height, 200)
     rng = random.Random(24)
     pages[1] = marks.stain(pages[1], ((qr_left + qr_right) / 2, (qr_top + qr_bottom) / 2), (qr_right - qr_left) * 0.6,
                            rng, colour=(40, 40, 40), opaque=True)

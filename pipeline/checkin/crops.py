@@ -77,8 +77,7 @@ def signature_crop(stored: Path, source_page: int, record: DocumentRecord, refer
 
     dpi = 150.0
     geometry = record.geometry
-    box = geometry["signature_box"]["box"]
-    page_number = geometry["signature_box"]["page"]
+    box, page_number = geometry.signature_box.rect, geometry.signature_box.page
     window = window_of(box)
     blank = render_region(reference_pdf, page_number, window, dpi)
     page = _page_image(stored, source_page)
@@ -96,7 +95,7 @@ def signature_crop(stored: Path, source_page: int, record: DocumentRecord, refer
             transform = fitted[0] if fitted else None
             break
     if transform is None:  # a born-digital page read by its text: map by the page's own size
-        transform = page_map((pixels.shape[1], pixels.shape[0]), geometry["page_size"])
+        transform = page_map((pixels.shape[1], pixels.shape[0]), geometry.page_size)
     margin_mm = 6.0
     wide = align.cut(pixels, transform, window_of(box, margin_mm), dpi)
     top, bottom, left, right = box_in_window(box, window, dpi)

@@ -96,7 +96,7 @@ def _write_signed_copy(context: Context, record: DocumentRecord, rows) -> Path |
     if digital_upload is not None:
         return keep_signed_upload(context, record, digital_upload)
     if {row["page"] for row in rows} >= set(range(1, record.pages + 1)):
-        return write_signed(context, record, rows, record.geometry["signature_box"]["page"])
+        return write_signed(context, record, rows, record.geometry.signature_box.page)
     return None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..docid import DocIdError, check_doc_id, parse_qr_payload
+from ..geometry import Geometry
 from .intake import Refused, open_upload, read_pages
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def analyse(path: Path, context: Context) -> Analysis:
             if last is None or last.source_page != number - 1:
                 return False
             record = context.document(last.doc_id)
-            return record is not None and record.geometry["signature_box"]["page"] == last.page + 1
+            return record is not None and record.geometry.signature_box.page == last.page + 1
 
         for page in read_pages(upload, limits, likely_signed):
             try:
@@ -134,7 +135,7 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
             reasons.append(f"the code says {ref.pages} pages, document {doc_id} has {record.pages}")
             continue
         reading = None
-        if ref.page == record.geometry["signature_box"]["page"] and page.image is not None:
+        if ref.page == record.geometry.signature_box.page and page.image is not None:
             reading = read_signature_box(page, code, record.geometry, ref.page, context.out / record.path)
         analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how,
                                          reading.as_details() if reading else None, reading.crop if reading else None))
@@ -142,7 +143,7 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
     analysis.unmatched.append((page.number, "; ".join(reasons)))
 
 
-def read_signature_box(page, code, geometry: dict, page_number: int, reference: Path):
+def read_signature_box(page, code, geometry: Geometry, page_number: int, reference: Path):
     """The ink in the signature box of an identified page, measured on the page as a viewer shows it."""
     import numpy as np
 
@@ -159,4 +160,4 @@ def read_signature_box(page, code, geometry: dict, page_number: int, reference: 
     if page.transform is not None:  # registered on our page (identified by its printed id)
         scaled = np.diag([across, down, 1.0]) @ page.transform
         return reader.read(scaled)
-    return reader.read(page_map((pixels.shape[1], pixels.shape[0]), geometry["page_size"]))
+    return reader.read(page_map((pixels.shape[1], pixels.shape[0]), geometry.page_size))

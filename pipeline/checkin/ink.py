@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..geometry import Geometry
 from ..units import PT_PER_MM
 from . import align
 from .marks import Around, Seen, look
@@ -137,13 +138,13 @@ def _reading(seen: Seen, score: float, shift, dpi: float) -> InkReading:
 class BoxReader:
     """Reads the box of one page image (`pixels`: H×W grey or H×W×3 RGB, as a viewer shows the page)."""
 
-    def __init__(self, pixels: np.ndarray, geometry: dict, page_number: int, reference_pdf: Path,
+    def __init__(self, pixels: np.ndarray, geometry: Geometry, page_number: int, reference_pdf: Path,
                  born_digital: bool = False):
         import cv2
 
         self.pixels = pixels
         self.grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-        self.box = geometry["signature_box"]["box"]
+        self.box = geometry.signature_box.rect
         self.page_number, self.reference_pdf, self.born_digital = page_number, reference_pdf, born_digital
         self.window = window_of(self.box)
         self.edge = [self.box[0] - EDGE_MM * PT_PER_MM, self.box[1] - EDGE_MM * PT_PER_MM,
@@ -249,12 +250,12 @@ class BoxReader:
         return int(min(MEASURE_DPI[1], max(MEASURE_DPI[0], round(dpi))))
 
 
-def qr_map(geometry: dict, page_number: int, corners) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+def qr_map(geometry: Geometry, page_number: int, corners) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
     """The affine map from PDF points to image pixels fitted to the QR code's four corners, and the anchors.
 
     Four corners of a 2 cm square pin down a perspective poorly, and an affine fit extrapolates to the box
     far more steadily; what it still gets wrong (a photo's perspective, curled paper) the alignment corrects."""
-    qr_box = geometry["qr"].get(str(page_number))
+    qr_box = geometry.qr.get(page_number)
     if qr_box is None:
         return None
     left, bottom, right, top = qr_box
@@ -263,7 +264,7 @@ def qr_map(geometry: dict, page_number: int, corners) -> tuple[np.ndarray, tuple
     return align.fit_affine(source, target), (source, target)
 
 
-def page_map(image_size: tuple[int, int], page_size: list[float]) -> np.ndarray:
+def page_map(image_size: tuple[int, int], page_size: tuple[float, float]) -> np.ndarray:
     """The map of an upright rendering of the whole page (a born-digital page without a readable code)."""
     width_pt, height_pt = page_size
     scale_x, scale_y = image_size[0] / width_pt, image_size[1] / height_pt

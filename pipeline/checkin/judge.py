@@ -144,7 +144,7 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     details["rests_on"] = sorted({row["upload_sha256"] for row in rows})
     have = {row["page"] for row in rows}
     missing = [number for number in range(1, record_.pages + 1) if number not in have]
-    signature_page = record_.geometry["signature_box"]["page"]
+    signature_page = record_.geometry.signature_box.page
     readings = [(row["ink"], json.loads(row["details"] or "{}")) for row in rows if row["page"] == signature_page]
     inks = [ink for ink, _ in readings]
     details["missing"] = missing

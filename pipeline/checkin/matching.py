@@ -103,13 +103,13 @@ def match_loose_pages(loose: list[Loose], upload, context, analysis, finding_typ
         strangers = [OurPage.render(context.out / stranger.path, page.layout_page)] if stranger else []
         layout = context.layout()
         damaged = [layout.id_lines.get(page.layout_page) or [0, 0, 0, 0],
-                   next(iter(records.values())).geometry["qr"].get(str(page.layout_page), [0, 0, 0, 0])]
+                   next(iter(records.values())).geometry.qr.get(page.layout_page, [0, 0, 0, 0])]
         chosen = choose(page, candidates, strangers, damaged)
         if chosen is None:
             continue
         record = records[chosen]
         ink = crop = None
-        if page.layout_page == record.geometry["signature_box"]["page"]:
+        if page.layout_page == record.geometry.signature_box.page:
             shown = page_as_shown(upload, page.source_page, context.settings.limits)
             shown.transform = page.transform
             reading = read_signature_box(shown, None, record.geometry, page.layout_page, context.out / record.path)

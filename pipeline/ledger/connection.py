@@ -130,7 +130,7 @@ class Ledger(LedgerQueries, PortalLedger):
             "INSERT INTO documents (doc_id, round, ags, version, fingerprint, sha256, path, pages, geometry, "
             "signatory, rendered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.doc_id, record.round, record.ags, record.version, record.fingerprint, record.sha256,
-             record.path, record.pages, json.dumps(record.geometry, sort_keys=True),
+             record.path, record.pages, record.geometry.to_json(),
              json.dumps(record.signatory, ensure_ascii=False, sort_keys=True), record.rendered_at),
         )
 

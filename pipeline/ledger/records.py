@@ -9,6 +9,8 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
+from ..geometry import Geometry
+
 
 def now_iso() -> str:
     """UTC now; ENGAGIERT_NOW (ISO date or datetime) pins it for tests and for back-dating a dispatch."""
@@ -38,13 +40,13 @@ class DocumentRecord:
     sha256: str
     path: str
     pages: int
-    geometry: dict
+    geometry: Geometry
     signatory: dict
     rendered_at: str
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> DocumentRecord:
         values = {key: row[key] for key in cls.__dataclass_fields__}
-        values["geometry"] = json.loads(values["geometry"])
+        values["geometry"] = Geometry.from_json(values["geometry"])
         values["signatory"] = json.loads(values["signatory"])
         return cls(**values)

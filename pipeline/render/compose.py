@@ -36,6 +36,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from ..geometry import SignatureBox
+
 BASE_FORM_PREFIX = "EngagiertBase"
 
 
@@ -59,7 +61,7 @@ class BaseLayout:
     objects: list[ObjectTemplate]  # everything the base pages need, forms included
     forms: list[int]  # per page: the index of its Form XObject in `objects`
     signer_block: dict  # where the overlay puts the signer block: page, left, top, width (CSS px)
-    signature_box: dict  # geometry of the signature box (page, box in PDF points)
+    signature_box: SignatureBox | None  # measured on the base: the overlay has no box of its own
 
 
 class _Serialiser:
@@ -126,7 +128,7 @@ def _merge(parts: list[bytes | int]) -> list[bytes | int]:
     return merged
 
 
-def base_layout(pdf: bytes, signer_block: dict, signature_box: dict) -> BaseLayout:
+def base_layout(pdf: bytes, signer_block: dict, signature_box: SignatureBox | None) -> BaseLayout:
     reader = PdfReader(io.BytesIO(pdf))
     serialiser = _Serialiser()
     forms = []

@@ -8,6 +8,7 @@ laid-out pages report where the signature box and the QR codes are (PDF points):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from .. import docid
 from ..errors import EngagiertError
+from ..geometry import Geometry, Rect, SignatureBox
 from ..i18n import _
 from ..round import RoundConfig
 from ..signatories import Signatory
@@ -32,7 +34,7 @@ PAGE_COUNT = 2
 class RenderedDocument:
     pdf: bytes
     pages: int
-    geometry: dict
+    geometry: Geometry
 
 
 def subsetter_name() -> str:
@@ -163,19 +165,18 @@ class Renderer:
             signer_block = {"page": number, "left": round(signer[0] - section_left, 3),
                             "top": round(signer[1] - section_top, 3), "width": round(signer[2] - signer[0], 3)}
             pdf = document.write_pdf()
-            self._bases[key] = compose.base_layout(pdf, signer_block, _geometry(document)["signature_box"])
+            self._bases[key] = compose.base_layout(pdf, signer_block, _geometry(document).signature_box)
         return self._bases[key]
 
     def _finish_composite(self, context: dict, base, overlay, prefix: str) -> RenderedDocument | LayoutOverflow:
         """Write one document: its two overlay pages over the base, its QR codes, its own metadata."""
         from . import compose
 
-        geometry = _geometry(overlay, prefix)
-        geometry["signature_box"] = base.signature_box
+        geometry = dataclasses.replace(_geometry(overlay, prefix), signature_box=base.signature_box)
         overflow = _signer_block_overflow(overlay, prefix)
         if overflow:
             return overflow
-        stamps = [qr_operators(page["qr_payload"], geometry["qr"][str(page["number"])])
+        stamps = [qr_operators(page["qr_payload"], geometry.qr[page["number"]])
                   for page in context["pages"]]
         # The batch's metadata is the first document's (from the template's <meta> elements): each
         # document gets its own, parsed the way WeasyPrint parses those elements.
@@ -246,22 +247,23 @@ def anchor_prefix(position: int) -> str:
     return f"doc{position}-" if position else ""
 
 
-def _geometry(document, prefix: str = "") -> dict:
+def _geometry(document, prefix: str = "") -> Geometry:
     """Signature box and QR boxes in PDF points (origin bottom left), read from the laid-out pages.
 
     WeasyPrint reports each element with an id as an anchor with its border box in CSS px from the
     page's top left; check-in maps these boxes onto a scan through the QR code's corners.
     """
 
-    def to_pdf_box(x1: float, y1: float, x2: float, y2: float) -> list[float]:
-        return [round(x1 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y2 * CSS_PX_TO_PT, 2),
-                round(x2 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y1 * CSS_PX_TO_PT, 2)]
+    def to_pdf_box(x1: float, y1: float, x2: float, y2: float) -> Rect:
+        return Rect(round(x1 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y2 * CSS_PX_TO_PT, 2),
+                    round(x2 * CSS_PX_TO_PT, 2), round(A4_HEIGHT_PT - y1 * CSS_PX_TO_PT, 2))
 
-    geometry: dict = {"page_size": [round(A4_WIDTH_PT, 2), round(A4_HEIGHT_PT, 4)], "qr": {}, "signature_box": None}
+    qr: dict[int, Rect] = {}
+    signature_box = None
     for number, page in enumerate(document.pages, start=1):
         anchors = page.anchors
         if f"{prefix}qr-{number}" in anchors:
-            geometry["qr"][str(number)] = to_pdf_box(*anchors[f"{prefix}qr-{number}"])
+            qr[number] = to_pdf_box(*anchors[f"{prefix}qr-{number}"])
         if "signature-box" in anchors:
-            geometry["signature_box"] = {"page": number, "box": to_pdf_box(*anchors["signature-box"])}
-    return geometry
+            signature_box = SignatureBox(number, to_pdf_box(*anchors["signature-box"]))
+    return Geometry(page_size=(round(A4_WIDTH_PT, 2), round(A4_HEIGHT_PT, 4)), signature_box=signature_box, qr=qr)

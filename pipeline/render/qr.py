@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+from ..geometry import Rect
+
 
 def make_qr(payload: str):
     """The page's QR code (error level Q, so a quarter of it may be stained or torn), encoded by
@@ -21,7 +23,7 @@ def qr_modules(payload: str) -> list[list[bool]]:
     return (np.asarray(make_qr(payload).to_image(scale=1, add_quiet_zones=False)) < 128).tolist()
 
 
-def qr_operators(payload: str, box: list[float]) -> bytes:
+def qr_operators(payload: str, box: Rect) -> bytes:
     """A QR code as PDF path operators filling `box` (PDF points): one rectangle per run of dark modules,
     the same rectangles as the SVG path of the single-pass rendering, without WeasyPrint parsing and
     re-serialising an SVG path of several hundred segments per page. The rectangles are in modules

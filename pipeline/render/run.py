@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import docid, german
 from ..errors import EngagiertError, InvalidInputError
 from ..fileio import write_bytes_atomic
+from ..geometry import Geometry
 from ..i18n import _, ngettext, state_label
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..round import RoundConfig
@@ -46,7 +47,7 @@ class WrittenDocument:
 
     sha256: str
     pages: int
-    geometry: dict
+    geometry: Geometry
 
 
 @dataclass
@@ -96,7 +97,7 @@ def render_jobs(jobs: list[DocumentJob], round_cfg: RoundConfig, templates_dir: 
                 pages=rendered.pages, expected=PAGE_COUNT)
             written.append(InvalidInputError(f"{too_long} ({pages})"))
             continue
-        if rendered.geometry["signature_box"] is None:
+        if rendered.geometry.signature_box is None:
             raise EngagiertError(_("the template has no element with id 'signature-box'"))
         # No fsync: a rendered file that a crash damages fails its sha256 check on the next run and is
         # rendered again to the same bytes (plan_jobs), so durability would only cost time.

@@ -55,7 +55,7 @@ def state_in_words(ags: str, record, event) -> dict:
     if current in (State.RENDERED, State.SENT):
         return {"state": current, "label": "noch nicht eingegangen", "css": "open",
                 "text": "Bitte unterschreiben Sie das Dokument auf Seite "
-                        f"{record.geometry['signature_box']['page']} im Unterschriftsfeld und laden Sie beide "
+                        f"{record.geometry.signature_box.page} im Unterschriftsfeld und laden Sie beide "
                         "Seiten hier hoch, als Scan oder als Foto."}
     answer = answers.document_answer(record.doc_id, ags, current, event["kind"], event["reason"], details, True)
     if current == State.VERIFIED:

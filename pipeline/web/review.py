@@ -38,7 +38,7 @@ def item(document) -> dict:
     if event is not None and event["kind"] == EventKind.OUTDATED_COPY and details.get("outdated_doc_id"):
         target = details["outdated_doc_id"]  # the signed old version is what is decided on
     record = ledger().document(target)
-    signature_page = record.geometry["signature_box"]["page"]
+    signature_page = record.geometry.signature_box.page
     rows = [row for row in ledger().received_pages(target) if row["page"] == signature_page]
     newest = rows[-1] if rows else None
     return {"document": document, "target": target, "reason": event["reason"] if event else "",

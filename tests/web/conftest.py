@@ -90,8 +90,8 @@ def scan_files(rendered_round: Path, tmp_path_factory) -> dict[str, Path]:
                                             folder / "IMG_0002.jpg")
         if index == DOUBTFUL:  # a faint short mark in the box: check-in cannot tell, so a person looks
             faint = scans.signed_scan(pdf, record.geometry, dpi=150, signed=False)
-            box = record.geometry["signature_box"]
-            faint[box["page"] - 1] = scans.sign(faint[box["page"] - 1], box["box"], 150, seed=5, size=0.12,
+            box = record.geometry.signature_box
+            faint[box.page - 1] = scans.sign(faint[box.page - 1], box.rect, 150, seed=5, size=0.12,
                                                 width_mm=0.25)
             made["doubtful"] = scans.to_pdf(faint, folder / "doubtful.pdf", dpi=150)
     return made
