@@ -90,7 +90,7 @@ def test_a_hand_decision_is_revised_only_by_a_newer_decision(fresh_round, runner
 
 def test_a_page_that_arrives_after_a_hand_acceptance_completes_the_signed_copy(fresh_round, runner):
     record = documents(fresh_round)[0]
-    signature_page = record.geometry["signature_box"]["page"]
+    signature_page = record.geometry.signature_box.page
     other_page = 1 if signature_page == 2 else 2
     scan_file(fresh_round, record, "nur-unterschrift.pdf", transform=lambda pages: [pages[signature_page - 1]])
     run(runner, fresh_round)

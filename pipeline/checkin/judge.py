@@ -224,7 +224,7 @@ def _join_into_hand_acceptance(context: Context, cursor, record_: DocumentRecord
                   f"{', '.join(map(str, missing))} of {record_.pages} is still not on file")
     else:
         code = "joined_complete"
-        facts["signed_file"] = write_signed(context, record_, rows, record_.geometry["signature_box"]["page"]
+        facts["signed_file"] = write_signed(context, record_, rows, record_.geometry.signature_box.page
                                             ).relative_to(context.out).as_posix()
         reason = (f"page {', '.join(map(str, brought))} added to the copy accepted by hand; the signed copy now "
                   f"holds all {record_.pages} pages")
