@@ -94,7 +94,7 @@ def load_map(path: Path, width: float = MAP_WIDTH) -> NrwMap | None:
 
     def ring_path(ring) -> str:
         out, last = [], None
-        for x, y, *_ in ring:
+        for x, y, *_rest in ring:
             point = (round((float(x) - min_x) * scale, 1), round((max_y - float(y)) * scale, 1))
             if point != last:  # points closer than a tenth of a pixel add bytes, not detail
                 out.append(f"{point[0]:g},{point[1]:g}")
