@@ -181,7 +181,7 @@ def eml_path(out: Path, round_cfg: RoundConfig, document: DocumentStatus, today:
 
 
 def parse_smtp(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
+    host, _sep, port = value.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise InvalidInputError(_("--smtp '{value}': expected HOST:PORT, e.g. mail.example.org:587").format(
             value=value))
