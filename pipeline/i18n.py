@@ -12,6 +12,7 @@ it is shown (see cli/base.py), so ``--help`` follows the same rule.
 
 from __future__ import annotations
 
+import datetime
 import gettext
 import os
 from functools import lru_cache
@@ -52,6 +53,49 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "extract
     """Marks a text for the catalogue where it is defined (a help text, a table heading); `_` translates it
     where it is shown."""
     return message
+
+
+class DeferredText(str):
+    """A text kept in English where it is stored (the ledger, JSON, the rules that read it) and shown to a
+    person in their language: its value is the English text; `shown()` translates its source and fills in
+    the same fields. Made by `deferred` or `deferred_n`, which the catalogue's extraction knows."""
+
+    message: str
+    plural: str | None
+    count: int | None
+    fields: dict
+
+    def __new__(cls, message: str, fields: dict, plural: str | None = None, count: int | None = None):
+        source = message if plural is None or count == 1 else plural
+        text = super().__new__(cls, source.format(**fields))
+        text.message, text.plural, text.count, text.fields = message, plural, count, fields
+        return text
+
+    def __reduce__(self):  # through the check-in's worker processes and back
+        return (DeferredText, (self.message, self.fields, self.plural, self.count))
+
+    def shown(self) -> str:
+        # A date field is ISO in the stored English, German (17.05.2024) where a German reads it.
+        fields = {name: date_text(value) if isinstance(value, datetime.date) else shown(value)
+                  for name, value in self.fields.items()}
+        if self.plural is None:
+            return _(self.message).format(**fields)
+        return ngettext(self.message, self.plural, self.count).format(**fields)
+
+
+def deferred(message: str, **fields) -> DeferredText:
+    """`message` filled in with `fields`, stored in English, shown translated (see DeferredText)."""
+    return DeferredText(message, fields)
+
+
+def deferred_n(singular: str, plural: str, count: int, **fields) -> DeferredText:
+    """The same with a count: `count` is one of the fields too."""
+    return DeferredText(singular, {**fields, "count": count}, plural, count)
+
+
+def shown(text):
+    """A text as a person reads it: a DeferredText in their language, anything else as it is."""
+    return text.shown() if isinstance(text, DeferredText) else text
 
 
 def catalogue_compiled() -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .i18n import _
 from .ledger import Ledger, current_actor, now_iso
 from .round import RoundConfig
 from .states import EventKind
@@ -74,8 +75,8 @@ def link_url(public_url: str, token: str) -> str:
 
 def _require_portal(round_cfg: RoundConfig) -> str:
     if not round_cfg.portal.public_url:
-        raise InvalidInputError(f"{round_cfg.source}: links need [portal] public_url, the address the web app is "
-                                "reached at, e.g. public_url = \"https://engagiert.nrw.example\"")
+        raise InvalidInputError(_("{file}: links need [portal] public_url, the address the web app is reached at, "
+                                  "e.g. public_url = \"https://engagiert.nrw.example\"").format(file=round_cfg.source))
     return round_cfg.portal.public_url
 
 
@@ -94,8 +95,8 @@ def issue_links(out: Path, round_cfg: RoundConfig, *, only: list[str] | None = N
     with Ledger.existing(out) as ledger:
         names = dict(ledger.designations(round_cfg.id))
         if not names:
-            raise InvalidInputError(f"{out}: no documents of round {round_cfg.id} in the ledger; run `engagiert "
-                                    "render` first")
+            raise InvalidInputError(_("the ledger has no documents for round {round}; run `engagiert render` first")
+                                    .format(round=round_cfg.id))
         wanted = list(names) if only is None else [_known_ags(ags, names, round_cfg) for ags in only]
         with ledger.transaction() as cursor:
             active = ledger.active_links(round_cfg.id)
@@ -177,7 +178,8 @@ def _known_ags(ags: str, names: dict[str, str], round_cfg: RoundConfig) -> str:
     padded = typed.zfill(8) if typed.isdigit() and len(typed) in (7, 8) else typed
     if padded in names:
         return padded
-    raise InvalidInputError(f"AGS '{typed}': no document of round {round_cfg.id} has this key")
+    raise InvalidInputError(_("AGS '{ags}': no document of round {round} has this key{hint}").format(
+        ags=typed, round=round_cfg.id, hint=""))
 
 
 LINK_COLUMNS = ("ags", "name", "bezeichnung", "url", "issued_at", "valid_until")

@@ -386,3 +386,29 @@ def test_letter_settings_from_round_toml(round_file: Path):
     round_file.write_text(round_file.read_text(encoding="utf-8") + 'sender = "x"\n', encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"\[letter\] has unknown key\(s\) sender"):
         load_round(round_file)
+
+
+def test_a_reprint_after_a_correction_says_it_replaces_the_earlier_copy(fresh_round: Path, runner: CliRunner):
+    """The letter of a corrected version names the version it replaces and what was corrected, is dated the day
+    the correction was made (not the round's date), and gives the round's current deadline."""
+    rows = {row["ags"]: row for row in small_round_rows()}
+    rows["05554"].update(vorname="Karla", nachname="Beispiel-Maier")
+    write_csv(fresh_round / "signatories.csv", list(rows.values()))
+    result = runner.invoke(cli, ["render", "--signatories", str(fresh_round / "signatories.csv"), "--out",
+                                 str(fresh_round / "out"), "--round", str(fresh_round / "round.toml"), "-q"],
+                           env={"ENGAGIERT_NOW": "2024-06-04T10:00:00+00:00"})
+    assert result.exit_code == 0, result.output
+    result = run(runner, fresh_round, "bundle", "--group-by", "none", "--only", "05554,05382004")
+    assert result.exit_code == 0, result.output
+    rows_by_ags = {row["ags"]: row for row in read_manifest(print_dir(fresh_round) / "alle_nachdruck.csv")}
+    texts = fast_page_texts(print_dir(fresh_round) / "alle_nachdruck.pdf")
+    reprint = " ".join(texts[int(rows_by_ags["05554"]["first_page"]) - 1].split())
+    assert "Düsseldorf, 4. Juni 2024" in reprint
+    assert "(berichtigte Fassung V2)" in reprint
+    assert "anbei erhalten Sie zwei Originale der berichtigten Fassung V2 der Präambel und der Gemeinsamen " \
+           "Erklärung" in reprint
+    assert ("Diese Fassung V2 ersetzt die Fassung V1, die wir Ihnen zuvor geschickt haben: Der Vorname und der "
+            "Nachname wurden berichtigt. Bitte unterschreiben Sie nur noch die beiliegende Fassung V2") in reprint
+    assert "bis zum 30. Juni 2024 zurück" in reprint
+    first = " ".join(texts[int(rows_by_ags["05382004"]["first_page"]) - 1].split())  # an unchanged V1: as before
+    assert "Düsseldorf, 15. Mai 2024" in first and "ersetzt" not in first and "berichtigt" not in first

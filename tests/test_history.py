@@ -57,13 +57,29 @@ def test_history_lists_every_event_of_all_versions_in_order(runner, mixed_round)
     assert table.exit_code == 0
     lines = table.output.splitlines()
     assert lines[0] == f"History of {BORKEN} Kreis Borken, round {ROUND_ID}: 6 event(s), times UTC"
-    body = lines[4:]
-    assert [line.split()[2] for line in body] == ["rendered", "sent", "checkin", "rendered", "superseded",
+    assert lines[2].split() == ["when", "kind", "state", "version", "actor"]
+    rows = [line for line in lines[4:] if line[:4].isdigit()]  # an event's row starts with its time
+    assert [line.split()[2] for line in rows] == ["rendered", "sent", "checkin", "rendered", "superseded",
                                                   "decision"]
-    checkin = body[2]
-    assert "2024-06-03 10:00" in checkin and "page 2 is not signed" in checkin
-    assert f"{int(BORKEN):064d}"[:12] in checkin and f"{int(BORKEN):064d}"[:13] not in checkin  # short sha
-    assert "Original per Post, geprüft von Frau K." in body[5]
+    checkin = "\n".join(lines[lines.index(rows[2]):lines.index(rows[3])])  # its row and the lines beneath
+    assert "2024-06-03 10:00" in checkin and "reason: page 2 is not signed" in checkin
+    assert f"file: {int(BORKEN):064d}"[:18] in checkin and f"{int(BORKEN):064d}"[:13] not in checkin  # short sha
+    assert "details: pages=[1, 2], upload=scan 05554.pdf" in checkin
+    assert "reason: Original per Post, geprüft von Frau K." in lines[-1]
+
+
+def test_the_history_table_fits_a_terminal_of_100_columns(runner, mixed_round):
+    """The reason and the details wrap beneath their event; nothing of them is lost, JSON has them whole."""
+    data = json.loads(history(runner, mixed_round, BORKEN, "--format", "json").output)
+    long_upload = "Rücksendung des Kreises Borken, eingescannt im Bürgerbüro am dritten Juni, zweite Fassung.pdf"
+    with Ledger.open(mixed_round / "out") as ledger, ledger.transaction() as cursor:
+        Ledger.add_event(cursor, round_id=ROUND_ID, kind="upload", ags=BORKEN, doc_id=data["events"][2]["doc_id"],
+                         reason="the upload held no page of this document; " * 4, details={"upload": long_upload})
+    lines = history(runner, mixed_round, BORKEN).output.splitlines()
+    assert max(map(len, lines[1:])) <= 100, [line for line in lines if len(line) > 100]
+    text = " ".join(" ".join(lines).split())
+    assert ("reason: " + "the upload held no page of this document; " * 4).strip() in text
+    assert f"upload={long_upload}" in text
 
 
 def test_history_finds_a_key_without_its_leading_zero_and_refuses_unknown_ones(runner, mixed_round):

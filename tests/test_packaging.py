@@ -26,7 +26,8 @@ from .helpers import REPO, fast_page_texts
 #: What a build needs from the source tree (README.md: the project's long description).
 SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
 PACKAGE_DATA = ("pipeline/templates/erklaerung.html.j2", "pipeline/templates/style.css",
-                "pipeline/templates/partials/signer.html.j2", "pipeline/templates/round.example.toml")
+                "pipeline/templates/partials/signer.html.j2", "pipeline/templates/round.example.toml",
+                "pipeline/data/nrw-grenzen.geojson", "pipeline/data/nrw-kommunen.csv")
 
 
 def _run(command: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -112,3 +113,9 @@ def test_an_installed_wheel_renders_the_demo_from_any_folder(wheel, tmp_path):
         texts = fast_page_texts(document)
         assert len(texts) == 2, document.name
         assert row["bezeichnung"] in " ".join(" ".join(texts).split()), document.name
+
+    # The report draws the map of NRW from the boundaries the wheel carries: no --geojson, no source tree.
+    assert "ENGAGIERT_GEOJSON" not in env
+    report = _run([bin_dir / "engagiert", "report", "--round", "round.toml", "--out", "out"], cwd=elsewhere, env=env)
+    assert report.stdout.strip() == f"Wrote out/2024-05/report.html: 0 of {len(rows)} verified, map of 427 areas"
+    assert (elsewhere / "out" / "2024-05" / "report.html").read_text(encoding="utf-8").count("<path") >= 427

@@ -75,9 +75,9 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
     out = overdue_round / "out"
     result = remind(runner, overdue_round)
     assert result.exit_code == 1, result.output  # one municipality has no e-mail address
-    assert "Prepared reminders to 3 municipality(ies)" in result.output
+    assert "Prepared reminders to 3 municipalities" in result.output
     assert "send them, then run `engagiert remind --record-sent`" in result.output
-    assert f"{NO_MAIL}  Gemeinde Ohnepost: kein E-Mail-Kontakt" in result.output
+    assert f"{NO_MAIL}  Gemeinde Ohnepost: no e-mail address in the signatories file" in result.output
     assert f"{AACHEN}     StädteRegion Aachen: needs review" in result.output
 
     files = sorted((out / ROUND_ID / "reminders").glob("*.eml"))
@@ -118,7 +118,7 @@ def test_eml_reminders_texts_attachments_and_ledger(runner, overdue_round):
                                             str(overdue_round / "round.toml")]).output)
     assert not any(d["last_reminder"] for d in status["documents"])
     recorded = remind(runner, overdue_round, "--record-sent", "--date", "14.06.2024")
-    assert recorded.exit_code == 0 and "Recorded 3 reminder(s) as sent on 14.06.2024" in recorded.output
+    assert recorded.exit_code == 0 and "Recorded 3 reminders as sent on 14.06.2024" in recorded.output
     assert "No reminder drafts are waiting" in remind(runner, overdue_round, "--record-sent").output  # once only
     events = reminder_events(out)
     assert len(reminder_events(out, "reminder_prepared")) == 3
@@ -140,11 +140,11 @@ def test_nobody_is_reminded_twice_within_the_interval(runner, overdue_round, mon
     out = overdue_round / "out"
     assert remind(runner, overdue_round).exit_code == 1
     waiting = remind(runner, overdue_round)  # drafts not yet recorded as sent: no second draft meanwhile
-    assert "Reminded 0 municipality(ies)" in waiting.output
+    assert "Reminded 0 municipalities" in waiting.output
     assert f"{BORKEN}     Kreis Borken: a draft of 14.06.2024 is waiting" in waiting.output
     assert remind(runner, overdue_round, "--record-sent").exit_code == 0
     again = remind(runner, overdue_round)
-    assert "Reminded 0 municipality(ies)" in again.output
+    assert "Reminded 0 municipalities" in again.output
     assert f"{BORKEN}     Kreis Borken: reminded on 14.06.2024 (within 7 days)" in again.output
     assert len(reminder_events(out)) == 3 and len(list((out / ROUND_ID / "reminders").iterdir())) == 3
 
@@ -165,7 +165,7 @@ def test_dry_run_lists_and_writes_nothing(runner, overdue_round):
     before = (out / "ledger.sqlite").stat().st_size, len(reminder_events(out))
     result = remind(runner, overdue_round, "--dry-run")
     assert result.exit_code == 1
-    assert "Would remind 3 municipality(ies)" in result.output
+    assert "Would remind 3 municipalities" in result.output
     listed = [line.split()[0] for line in result.output.splitlines()[1:4]]
     assert listed == [ALFTER, BORKEN, SHS]
     assert f"{BORKEN}     Kreis Borken (rejected: page 2 is not signed), sent 20.05.2024, 25 days" in result.output
@@ -216,7 +216,7 @@ def test_smtp_delivers_records_each_accepted_message_and_reports_refusals(runner
     add_municipality(out, REFUSED, email="refuse@example.org", bezeichnung="Gemeinde\nBcc: x@evil.example")
     result = remind(runner, overdue_round, "--smtp", address)
     assert result.exit_code == 1, result.output
-    assert "Reminded 3 municipality(ies)" in result.output and "Sent 3 message(s)" in result.output
+    assert "Reminded 3 municipalities" in result.output and "Sent 3 messages" in result.output
     assert "refused by the mail server: 550 5.1.1 mailbox unavailable" in result.output
 
     assert len(inbox.received) == 3

@@ -71,7 +71,7 @@ def analyse(path: Path, context: Context) -> Analysis:
         if loose and analysis.findings:
             match_loose_pages(loose, upload, context, analysis, Finding, read_signature_box)
     except Refused as exc:
-        analysis.refused = str(exc)
+        analysis.refused = exc.args[0]  # as raised: a DeferredText is shown in the reader's language
         return analysis
     except Exception as exc:  # a file that breaks a library: refused with the library's words, no traceback
         analysis.refused = f"the file cannot be read ({exc.__class__.__name__}: {str(exc)[:200]})"

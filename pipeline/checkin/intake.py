@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..docid import ID_IN_TEXT
+from ..i18n import N_, deferred
 from ..units import MM_PER_PT
 from .codes import Code, find_codes
 from .pdfpage import decode_scan, eight_bit, grey_image, layers_of, reduced_grey, render  # noqa: F401 - eight_bit: for archive, crops
@@ -83,17 +84,17 @@ MAGIC = [
     (b"BM", "bmp"),
 ]
 LOOKS_LIKE = [
-    (re.compile(rb"^\s*(<!doctype html|<html|<\?xml|<svg)", re.I), "a web page or XML file"),
-    (re.compile(rb"^PK\x03\x04"), "a ZIP archive (e.g. a Word or Excel file)"),
-    (re.compile(rb"^\xd0\xcf\x11\xe0"), "an old Microsoft Office file"),
-    (re.compile(rb"^RIFF....WEBP", re.S), "a WebP image (please send PDF, JPEG, PNG or TIFF)"),
+    (re.compile(rb"^\s*(<!doctype html|<html|<\?xml|<svg)", re.I), N_("a web page or XML file")),
+    (re.compile(rb"^PK\x03\x04"), N_("a ZIP archive (e.g. a Word or Excel file)")),
+    (re.compile(rb"^\xd0\xcf\x11\xe0"), N_("an old Microsoft Office file")),
+    (re.compile(rb"^RIFF....WEBP", re.S), N_("a WebP image (please send PDF, JPEG, PNG or TIFF)")),
 ]
 
 
 def sniff(head: bytes) -> str:
     """The file's real type from its first bytes; the name's extension is not trusted."""
     if not head:
-        raise Refused("the file is empty (0 bytes)")
+        raise Refused(deferred("the file is empty (0 bytes)"))
     # Some scanners put a few bytes of junk before %PDF; PDF readers accept it within the first KB.
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -102,15 +103,16 @@ def sniff(head: bytes) -> str:
             return kind
     for pattern, description in LOOKS_LIKE:
         if pattern.search(head[:64]):
-            raise Refused(f"not a scan: the file is {description}")
-    raise Refused("not a PDF or image file (unknown content)")
+            raise Refused(deferred("not a scan: the file is {description}", description=deferred(description)))
+    raise Refused(deferred("not a PDF or image file (unknown content)"))
 
 
 def open_upload(path: Path, limits: Limits) -> Upload:
     """Check type and limits and count pages, without decoding any page yet."""
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise Refused(f"the file is {size / 1e6:.0f} MB, more than the limit of {limits.max_bytes / 1e6:.0f} MB")
+        raise Refused(deferred("the file is {size:.0f} MB, more than the limit of {limit:.0f} MB", size=size / 1e6,
+                               limit=limits.max_bytes / 1e6))
     with open(path, "rb") as handle:
         head = handle.read(1024)
     kind = sniff(head)
@@ -125,9 +127,10 @@ def open_upload(path: Path, limits: Limits) -> Upload:
         count = _image_frame_count(path, limits)
         signed = False
     if count == 0:
-        raise Refused("the file has no pages")
+        raise Refused(deferred("the file has no pages"))
     if count > limits.max_pages:
-        raise Refused(f"the file has {count} pages, more than the limit of {limits.max_pages}")
+        raise Refused(deferred("the file has {count} pages, more than the limit of {limit}", count=count,
+                               limit=limits.max_pages))
     return Upload(path=path, kind=kind, page_count=count, signed_pdf=signed)
 
 
@@ -139,7 +142,8 @@ def read_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[S
     pages = _pdf_pages(upload, limits, likely_signed) if upload.kind == "pdf" else _image_pages(upload, limits)
     for page in pages:
         if time.monotonic() - started > limits.max_seconds:
-            raise Refused(f"reading took longer than {limits.max_seconds:.0f} s (stopped at page {page.number})")
+            raise Refused(deferred("reading took longer than {seconds:.0f} s (stopped at page {page})",
+                                   seconds=limits.max_seconds, page=page.number))
         yield page
 
 
@@ -175,8 +179,8 @@ def _open_pdf(path: Path):
     except pdfium.PdfiumError as exc:
         message = str(exc).lower()
         if "password" in message:
-            raise Refused("the PDF is protected by a password; please send it without protection") from exc
-        raise Refused("the PDF is damaged and cannot be opened") from exc
+            raise Refused(deferred("the PDF is protected by a password; please send it without protection")) from exc
+        raise Refused(deferred("the PDF is damaged and cannot be opened")) from exc
 
 
 def _has_signatures(pdf) -> bool:
@@ -274,13 +278,13 @@ def _image_frame_count(path: Path, limits: Limits) -> int:
         with Image.open(path) as picture:
             width, height = picture.size
             if width * height > limits.max_pixels:
-                raise Refused(f"the image is {width} × {height} pixels, more than the limit of "
-                              f"{limits.max_pixels / 1e6:.0f} megapixels")
+                raise Refused(deferred("the image is {width} × {height} pixels, more than the limit of {limit:.0f} "
+                                       "megapixels", width=width, height=height, limit=limits.max_pixels / 1e6))
             return getattr(picture, "n_frames", 1)
     except Refused:
         raise
     except Exception as exc:  # the library's message names our temporary path: say it plainly instead
-        raise Refused("the image is damaged and cannot be opened") from exc
+        raise Refused(deferred("the image is damaged and cannot be opened")) from exc
 
 
 def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:

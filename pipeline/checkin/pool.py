@@ -13,6 +13,7 @@ import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import deferred
 from ..workers import default_workers, die_with_parent, ignore_interrupts, process_context
 
 _worker_context = None
@@ -84,5 +85,5 @@ class AnalysisPool:
             self.pool.join()
             self.generation += 1
             self._start()
-            return Analysis(refused=f"reading the file took longer than {limit:.0f} s (a damaged or hostile "
-                                    "file?); it was set aside unread")
+            return Analysis(refused=deferred("reading the file took longer than {seconds:.0f} s (a damaged or "
+                                             "hostile file?); it was set aside unread", seconds=limit))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..i18n import N_, _, state_label
+from ..i18n import N_, _, shown, state_label
 from ..states import PROBLEM_STATES, Outcome
 
 #: An upload's outcome in words (shown in capitals on its result line).
@@ -54,8 +54,8 @@ class UploadResult:
     def lines(self) -> list[str]:
         if self.outcome in ("refused", "unmatched", "duplicate") and not self.documents:
             outcome = _(OUTCOME_WORDS.get(self.outcome, self.outcome)).upper()
-            return [f"{self.name}: {outcome}: {self.reason}"]
-        lines = [f"{self.name}:" + (f" ({self.reason})" if self.reason else "")]
+            return [f"{self.name}: {outcome}: {shown(self.reason)}"]
+        lines = [f"{self.name}:" + (f" ({shown(self.reason)})" if self.reason else "")]
         for doc in self.documents:
             line = _("{designation} ({doc_id}), page(s) {pages}: {state}").format(
                 designation=doc.bezeichnung, doc_id=doc.doc_id, pages=", ".join(map(str, doc.pages)),

@@ -76,8 +76,8 @@ def checkin(out: Path, round_file: Path, quiet: bool, paths: tuple[Path, ...], i
                              max_megapixels=max_megapixels, max_seconds=max_seconds)
     if from_mailbox:
         if paths or inbox:
-            raise InvalidInputError("--mail reads the mailbox of [mail] in round.toml; give no PATHS or --inbox "
-                                    "with it")
+            raise InvalidInputError(_("--mail reads the mailbox of [mail] in round.toml; give no PATHS or --inbox "
+                                      "with it"))
         return _check_in_mailbox(round_cfg, out, settings, quiet, workers)
     uploads = uploads_to_check(list(paths), settings)
     with progress_bar(len(uploads), quiet, _("checking in")) as bar:

@@ -54,8 +54,8 @@ def status(out: Path, round_file: Path, quiet: bool, outstanding: bool, states: 
 @cli.command()
 @common_options
 @click.option("--geojson", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Municipality boundaries for the map [default: $ENGAGIERT_GEOJSON, else "
-                   "../shared/data/nrw-grenzen.geojson]; the report says so when they are missing.")
+              help="Municipality boundaries for the map [default: $ENGAGIERT_GEOJSON, else the NRW boundaries "
+                   "shipped with engagiert]; the report says so when they are missing.")
 def report(out: Path, round_file: Path, quiet: bool, geojson: Path | None):
     """Write the round's report: one self-contained HTML file (charts, map, who is missing).
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidInputError
+from ..i18n import _
 from .base import cli, common_options
 
 
@@ -55,15 +56,17 @@ def links(out: Path, round_file: Path, quiet: bool, fmt: str, output: Path | Non
 
     round_cfg = load_round(round_file)
     if fmt == "xlsx" and output is None:
-        raise InvalidInputError("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)")
+        raise InvalidInputError(_("--format xlsx needs --output FILE.xlsx (a workbook is not terminal text)"))
     for ags in revoke:
         count = revoke_link(out, round_cfg, ags)
-        click.echo(f"Revoked the link of {ags}" if count else f"{ags} had no active link", err=True)
+        click.echo((_("Revoked the link of {ags}") if count else _("{ags} had no active link")).format(ags=ags),
+                   err=True)
     if revoke and not reissue:
         return
     if reissue:
         issue_links(out, round_cfg, only=list(reissue), reissue=True)
-        click.echo(f"Reissued the link(s) of {', '.join(reissue)}; the old ones answer 404 now.", err=True)
+        click.echo(_("Reissued the link(s) of {keys}; the old ones answer 404 now.").format(keys=", ".join(reissue)),
+                   err=True)
     data = links_table(issue_links(out, round_cfg), fmt)
     if output is None:
         click.echo(data, nl=False)
@@ -72,7 +75,7 @@ def links(out: Path, round_file: Path, quiet: bool, fmt: str, output: Path | Non
 
         write_bytes_atomic(output, data)
         if not quiet:
-            click.echo(f"Wrote the links to {output}", err=True)
+            click.echo(_("Wrote the links to {file}").format(file=output), err=True)
 
 
 @cli.command()
@@ -96,10 +99,10 @@ def user(out: Path, round_file: Path, quiet: bool, action: str, name: str | None
             click.echo(clerk)
         return
     if not name:
-        raise InvalidInputError("user add needs a NAME, e.g. engagiert user add erika")
+        raise InvalidInputError(_("user add needs a NAME, e.g. engagiert user add erika"))
     if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     created = add_clerk(out, name, password)
-    click.echo(f"{'Added clerk' if created else 'Changed the password of'} {name}.")
+    click.echo((_("Added clerk {name}.") if created else _("Changed the password of {name}.")).format(name=name))

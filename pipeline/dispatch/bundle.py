@@ -39,6 +39,7 @@ from .selection import (  # noqa: F401 - select_only and selected_entries: the b
     GROUP_BY,
     SORT_BY,
     Entry,
+    corrections,
     current_entries,
     plan_groups,
     select_only,
@@ -214,6 +215,7 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
     only = list(only)
     with Ledger.existing(out) as ledger:
         entries = selected_entries(ledger, round_cfg, signatories, only)
+        corrected = corrections(ledger, round_cfg, entries)
     planned = plan_groups(entries, group_by, sort, group)
     upload_links = {ags: link.url for ags, link in current_links(out, round_cfg).items()}
     partial = bool(only) or group is not None
@@ -230,7 +232,8 @@ def bundle_round(round_cfg: RoundConfig, out: Path, *, group_by: str = "regierun
                 postal.append(entry)
         if postal:
             contexts = [letter_context(entry.signatory, entry.record.doc_id, round_cfg, copies,
-                                       upload_links.get(entry.signatory.ags)) for entry in postal]
+                                       upload_links.get(entry.signatory.ags), corrected.get(entry.signatory.ags))
+                        for entry in postal]
             meta = {"title": f"Anschreiben {name}", "author": round_cfg.sender.organisation,
                     "created": (round_cfg.letter.date or round_cfg.date).isoformat()}
             to_print.append((name, postal, chunked(contexts, meta, f"{round_cfg.id}-{slugify(name)}",

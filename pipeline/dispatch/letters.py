@@ -9,6 +9,7 @@ the deadline); nothing in a letter comes from anywhere else, so the same inputs 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +30,42 @@ LETTER_STYLESHEET = "cover_letter.css"
 CSS_PX_PER_MM = 96 / 25.4
 # DIN 5008 form B: the address field's bottom edge, 45 mm + 45 mm from the top of the sheet.
 ADDRESS_FIELD_BOTTOM_MM = 90.0
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A document that replaces an earlier version: its cover letter says which, what was corrected, and is
+    dated the day the new version was made (never before it)."""
+
+    old_version: int
+    changed: list[str]      # printed fields that differ (render.changed_fields)
+    rendered: dt.date
+
+
+#: What a correction changed, as the letter names it (grammatical subject of "… wurde berichtigt").
+CORRECTED_FIELDS = {
+    "bezeichnung": "die Bezeichnung der Kommune", "typ": "die Art der Kommune", "anrede": "die Anrede",
+    "titel": "der akademische Titel", "vorname": "der Vorname", "nachname": "der Nachname",
+    "funktion": "die Funktionsbezeichnung", "place_date": "Ort und Datum", "date": "das Datum",
+    "title": "der Titel der Erklärung", "cosignatory_name": "die Angaben zur Mitunterzeichnung",
+    "cosignatory_office": "die Angaben zur Mitunterzeichnung",
+    "cosignatory_office_line2": "die Angaben zur Mitunterzeichnung",
+    "cosignatory_heading": "die Angaben zur Mitunterzeichnung",
+    "facsimile_sha256": "die Angaben zur Mitunterzeichnung",
+}
+
+
+def _correction_paragraph(correction: Correction, version: int) -> str:
+    """ "Sie ersetzt die Fassung V1, die wir Ihnen zuvor geschickt haben: der Vorname und der Nachname wurden
+    berichtigt. …" """
+    named = list(dict.fromkeys(CORRECTED_FIELDS.get(name, "der Wortlaut des Dokuments")
+                               for name in correction.changed))
+    what = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} und {named[-1]}"
+    verb = "wurde" if len(named) == 1 and not what.startswith("Ort und") else "wurden"
+    return (f"Diese Fassung V{version} ersetzt die Fassung V{correction.old_version}, die wir Ihnen zuvor "
+            f"geschickt haben: {what[0].upper()}{what[1:]} {verb} berichtigt. Bitte unterschreiben Sie nur noch "
+            f"die beiliegende Fassung V{version} und senden Sie diese zurück; die frühere Fassung brauchen Sie "
+            "nicht mehr zurückzuschicken.")
 
 
 def signatory_from_ledger(row: dict) -> Signatory:
@@ -72,13 +109,18 @@ def _sign_and_return(copies: int, deadline: str) -> str:
 
 
 def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, copies: int,
-                   upload_link: str | None = None) -> dict:
+                   upload_link: str | None = None, correction: Correction | None = None) -> dict:
     """Everything one letter prints, as plain strings (the template only places them). `upload_link`: the
     municipality's private upload link (`engagiert links`), printed with its QR code in place of the general
-    upload address."""
+    upload address; `correction`: the document replaces an earlier version, and the letter says so."""
     sender, letter = round_cfg.sender, round_cfg.letter
     deadline = german.long_date(round_cfg.deadline) if round_cfg.deadline else ""
-    letter_date = german.long_date(letter.date or round_cfg.date)
+    dated = letter.date or round_cfg.date
+    letter_date = german.long_date(max(dated, correction.rendered) if correction else dated)
+    version = int(doc_id.split("-V")[-1].split("-")[0]) if correction else 1
+    subject = letter.subject or f"{round_cfg.title}: Gemeinsame Erklärung zur Unterzeichnung"
+    what = ("der Präambel und der Gemeinsamen Erklärung" if correction is None else
+            f"der berichtigten Fassung V{version} der Präambel und der Gemeinsamen Erklärung")
     return_ways = []
     if upload_link:  # the template prints the link itself on a line of its own, never broken
         return_ways.append("als Scan oder Foto beider Seiten über Ihren persönlichen Link (am schnellsten; auch "
@@ -104,12 +146,12 @@ def letter_context(signatory: Signatory, doc_id: str, round_cfg: RoundConfig, co
         "recipient": recipient_lines(signatory),
         "info": info,
         "place_date": f"{sender.ort}, {letter_date}" if sender.ort else letter_date,
-        "subject": letter.subject or f"{round_cfg.title}: Gemeinsame Erklärung zur Unterzeichnung",
+        "subject": subject + (f" (berichtigte Fassung V{version})" if correction else ""),
         "salutation": german.salutation(signatory.gender, signatory.office, signatory.titel, signatory.nachname),
         "paragraphs": [
-            f"anbei erhalten Sie {german.count_words(copies, 'Original', 'Originale')} der Präambel und der "
-            f"Gemeinsamen Erklärung „{round_cfg.title}“ für "
-            f"{german.designation_with_article(signatory.bezeichnung, signatory.typ, 'acc')}.",
+            f"anbei erhalten Sie {german.count_words(copies, 'Original', 'Originale')} {what} "
+            f"„{round_cfg.title}“ für {german.designation_with_article(signatory.bezeichnung, signatory.typ, 'acc')}.",
+            *([_correction_paragraph(correction, version)] if correction else []),
             _sign_and_return(copies, deadline),
             "So erreicht uns das unterschriebene Original:",
         ],

@@ -3,6 +3,7 @@ grouped (Regierungsbezirk, Kreis, or all) and sorted (postal presort by PLZ, or 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from ..i18n import _
 from ..ledger import DocumentRecord, Ledger
 from ..round import RoundConfig
 from ..signatories import REGIERUNGSBEZIRK_BY_DIGIT, Signatory, normalise_ags
-from .letters import signatory_from_ledger
+from .letters import Correction, signatory_from_ledger
 
 GROUP_BY = ("regierungsbezirk", "kreis", "none")
 
@@ -66,6 +67,25 @@ def refresh_addresses(entries: list[Entry], signatories: list[Signatory], round_
         raise InvalidInputError(_("the signatories file has changed since the documents were rendered ({rows}); "
                                   "run `engagiert render` first").format(rows=listed))
     return refreshed
+
+
+def corrections(ledger: Ledger, round_cfg: RoundConfig, entries: list[Entry]) -> dict[str, Correction]:
+    """AGS → what its document corrects, for every entry whose document replaced an earlier version (its cover
+    letter says so). The fields compared are those printed, as stored at rendering."""
+    from ..render import changed_fields
+
+    found = {}
+    for entry in entries:
+        record = entry.record
+        earlier = {version: doc_id for doc_id, version in ledger.versions(round_cfg.id, record.ags).items()
+                   if version < record.version}
+        previous = ledger.document(earlier[max(earlier)]) if earlier else None
+        if previous is None:
+            continue
+        changed = changed_fields(previous, signatory_from_ledger(record.signatory), round_cfg)
+        found[record.ags] = Correction(previous.version, [name for name, _old, _new in changed],
+                                       dt.date.fromisoformat(record.rendered_at[:10]))
+    return found
 
 
 def selected_entries(ledger: Ledger, round_cfg: RoundConfig, signatories: list[Signatory] | None,

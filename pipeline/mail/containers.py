@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import N_, deferred, deferred_n
 from .parts import Attachment, MailLimits, Unpacked, Unreadable
 
-KINDS = {"eml": "an e-mail", "msg": "an Outlook message", "tnef": "a winmail.dat (Outlook)", "zip": "a ZIP archive"}
+KINDS = {"eml": N_("an e-mail"), "msg": N_("an Outlook message"), "tnef": N_("a winmail.dat (Outlook)"),
+         "zip": N_("a ZIP archive")}
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEAD_BYTES = 8192
@@ -140,9 +142,11 @@ def _expand(attachments: list[Attachment], limits: MailLimits, depth: int, budge
         try:
             inner = _reader(inner_kind)(attachment.data, limits)
         except Unreadable as exc:
-            attachment.refused = str(exc)
+            attachment.refused = exc.args[0]  # as raised: a DeferredText is shown in the reader's language
             continue
-        attachment.unpacked = f"{KINDS[inner_kind]} with {len(inner.attachments)} file(s), listed after it"
+        attachment.unpacked = deferred_n("{kind} with {count} file, listed after it",
+                                         "{kind} with {count} files, listed after it", len(inner.attachments),
+                                         kind=deferred(KINDS[inner_kind]))
         children = _expand(inner.attachments, limits, depth + 1, budget)
         for child in children:
             child.label = f"{attachment.label or attachment.name} › {child.label or child.name}"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import checkin
 from ..errors import InvalidInputError, MailServerError
+from ..i18n import _, ngettext
 from ..ledger import Ledger
 from ..round import MailConfig, RoundConfig
 from ..smtp import tls_context
@@ -47,11 +48,17 @@ class MailboxRun:
         return self.summary.results
 
     def lines(self) -> list[str]:
-        lines = [f"Mailbox {self.mailbox}: {self.new} new message(s)"
-                 + (f", {self.known} taken before (by UID or Message-ID) and left alone" if self.known else "") + "."]
+        known = ngettext(", {count} taken before (by UID or Message-ID) and left alone",
+                         ", {count} taken before (by UID or Message-ID) and left alone", self.known).format(
+            count=self.known) if self.known else ""
+        lines = [ngettext("Mailbox {mailbox}: {count} new message{known}.",
+                          "Mailbox {mailbox}: {count} new messages{known}.", self.new).format(
+            mailbox=self.mailbox, count=self.new, known=known)]
         for reply in self.replies:
-            lines.append(f"Answered {reply.recipient}." if reply.state == "sent" else
-                         f"Answer to {reply.recipient} {reply.state.replace('_', ' ')}: {reply.reason}")
+            text = (_("Answered {recipient}.") if reply.state == "sent" else
+                    _("Answer to {recipient} failed for now: {reason}") if reply.state == "failed" else
+                    _("Answer to {recipient} not sent: {reason}"))
+            lines.append(text.format(recipient=reply.recipient, reason=reply.reason))
         return lines
 
     @property
@@ -65,15 +72,16 @@ def mail_password(config: MailConfig) -> str:
         try:
             lines = config.password_file.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise InvalidInputError(f"[mail] password_file {config.password_file}: cannot be read "
-                                    f"({exc.strerror})") from exc
+            raise InvalidInputError(_("[mail] password_file {file}: cannot be read ({error})").format(
+                file=config.password_file, error=exc.strerror)) from exc
         if not lines or not lines[0].strip():
-            raise InvalidInputError(f"[mail] password_file {config.password_file} is empty")
+            raise InvalidInputError(_("[mail] password_file {file} is empty").format(file=config.password_file))
         return lines[0].strip()
     password = os.environ.get(config.password_env, "")
     if not password:
-        raise InvalidInputError(f"[mail] the password is read from the environment variable {config.password_env}, "
-                                "which is not set; set it (or name a password_file in [mail])")
+        raise InvalidInputError(_("[mail] the password is read from the environment variable {variable}, which is "
+                                  "not set; set it (or name a password_file in [mail])").format(
+            variable=config.password_env))
     return password
 
 
@@ -109,22 +117,24 @@ def imap_session(config: MailConfig, password: str, *, readonly: bool) -> Iterat
         if config.tls == "starttls":
             client.starttls(context)
     except (TimeoutError, OSError, ssl.SSLError, IMAPClientError) as exc:
-        raise MailServerError(f"cannot reach the mail server {where} ({exc}); nothing was taken") from exc
+        raise MailServerError(_("cannot reach the mail server {server} ({error}); nothing was taken").format(
+            server=where, error=exc)) from exc
     try:
         try:
             client.login(config.user, password)
         except (IMAPClientError, OSError) as exc:
-            raise MailServerError(f"the mail server {where} refused the login of {config.user} ({exc}); "
-                                  "nothing was taken") from exc
+            raise MailServerError(_("the mail server {server} refused the login of {user} ({error}); nothing was "
+                                    "taken").format(server=where, user=config.user, error=exc)) from exc
         try:
             selected = client.select_folder(config.folder, readonly=readonly)
         except (IMAPClientError, OSError) as exc:
-            raise MailServerError(f"the mail server {where} has no folder '{config.folder}' for {config.user} "
-                                  f"({exc}); nothing was taken") from exc
+            raise MailServerError(_("the mail server {server} has no folder '{folder}' for {user} ({error}); "
+                                    "nothing was taken").format(server=where, folder=config.folder,
+                                                                user=config.user, error=exc)) from exc
         yield client, int(selected[b"UIDVALIDITY"])
     except (IMAPClientError, OSError) as exc:
-        raise MailServerError(f"the mail server {where} broke off the session ({exc}); what was recorded "
-                              "stays recorded, run again for the rest") from exc
+        raise MailServerError(_("the mail server {server} broke off the session ({error}); what was recorded "
+                                "stays recorded, run again for the rest").format(server=where, error=exc)) from exc
     finally:
         try:
             client.logout()
@@ -146,8 +156,8 @@ def check_in_mailbox(round_cfg: RoundConfig, out: Path, settings: checkin.Settin
                      on_total: Callable[[int], object] | None = None) -> MailboxRun:
     config = round_cfg.mail
     if not config.configured:
-        raise InvalidInputError(f"{round_cfg.source}: no [mail] section: say which mailbox to read (host, user, "
-                                "folder; the password in an environment variable or a file)")
+        raise InvalidInputError(_("{file}: no [mail] section: say which mailbox to read (host, user, folder; the "
+                                  "password in an environment variable or a file)").format(file=round_cfg.source))
     password = mail_password(config)
     out = Path(out)
     with mail_lock(out, round_cfg.id), Ledger.existing(out) as ledger:

@@ -17,12 +17,13 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from ..i18n import N_, deferred
 from .parts import Attachment, MailLimits, Unpacked, Unreadable, display_name, plain_text
 
 SIGNATURES = {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
-NOT_A_COPY = {"text/vcard": "a business card (vCard)", "text/x-vcard": "a business card (vCard)",
-              "text/calendar": "a calendar entry", "application/pgp-keys": "a PGP key",
-              "application/ics": "a calendar entry"}
+NOT_A_COPY = {"text/vcard": N_("a business card (vCard)"), "text/x-vcard": N_("a business card (vCard)"),
+              "text/calendar": N_("a calendar entry"), "application/pgp-keys": N_("a PGP key"),
+              "application/ics": N_("a calendar entry")}
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif",
               "image/gif": ".gif", "image/bmp": ".bmp", "message/rfc822": ".eml", "application/zip": ".zip",
               "application/ms-tnef": ".dat", "application/vnd.ms-outlook": ".msg"}
@@ -130,7 +131,8 @@ def _walk(message: Message, result: Unpacked, limits: MailLimits) -> None:
             raise Unreadable(f"a broken MIME structure: its parts cannot be told apart ({defects})")
         if part.is_multipart():
             if content_type == "multipart/encrypted":
-                raise Unreadable("the mail is encrypted (PGP/MIME): it cannot be read; ask for it unencrypted")
+                raise Unreadable(deferred("the mail is encrypted (PGP/MIME): it cannot be read; ask for it "
+                                          "unencrypted"))
             children = part.get_payload()
             pending[0:0] = [child for child in children if isinstance(child, Message)] \
                 if isinstance(children, list) else []
@@ -139,12 +141,12 @@ def _walk(message: Message, result: Unpacked, limits: MailLimits) -> None:
         disposition = _disposition(part)
         if content_type in SIGNATURES:
             result.attachments.append(Attachment(name or "smime.p7s", content_type, _payload(part),
-                                                 skipped="the mail's digital signature (S/MIME or PGP)"))
+                                                 skipped=deferred("the mail's digital signature (S/MIME or PGP)")))
             continue
         if content_type in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
             inner = _opaque_signed(_payload(part))
             if inner is None:
-                raise Unreadable("the mail is encrypted (S/MIME): it cannot be read; ask for it unencrypted")
+                raise Unreadable(deferred("the mail is encrypted (S/MIME): it cannot be read; ask for it unencrypted"))
             pending.insert(0, inner)
             continue
         if content_type.startswith("text/") and not name and disposition != "attachment" \
@@ -155,7 +157,7 @@ def _walk(message: Message, result: Unpacked, limits: MailLimits) -> None:
         label = name or f"Anhang {len(result.attachments) + 1}{EXTENSIONS.get(content_type, '')}"
         attachment = Attachment(display_name(label, "Anhang"), content_type, data)
         if content_type in NOT_A_COPY:
-            attachment.skipped = NOT_A_COPY[content_type]
+            attachment.skipped = deferred(NOT_A_COPY[content_type])
         elif content_type.startswith("image/"):
             attachment.skipped = small_picture(data, limits)
         result.attachments.append(attachment)
@@ -218,5 +220,6 @@ def small_picture(data: bytes, limits: MailLimits) -> str:
     except Exception:  # noqa: BLE001
         return ""
     if width * height < limits.min_picture_pixels:
-        return f"a small picture ({width} × {height} pixels: a logo or an e-mail signature, not a page)"
+        return deferred("a small picture ({width} × {height} pixels: a logo or an e-mail signature, not a page)",
+                        width=width, height=height)
     return ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from email.utils import getaddresses
 
+from ..i18n import deferred
 from .parts import Attachment, MailLimits, Unpacked, Unreadable, display_name, plain_text
 
 # Both libraries log every oddity of a file at WARNING or worse; the clerk reads our reasons instead.
@@ -85,8 +86,8 @@ def _msg_attachment(attachment, number: int, kinds) -> Attachment:
         return Attachment(name if name.lower().endswith(".msg") else f"{name}.msg", "application/vnd.ms-outlook",
                           data)
     if kind == kinds.WEB:
-        return Attachment(name, content_type, b"", refused="a link to a file in the cloud (OneDrive, SharePoint), "
-                                                           "not the file: ask for the file itself")
+        return Attachment(name, content_type, b"", refused=deferred(
+            "a link to a file in the cloud (OneDrive, SharePoint), not the file: ask for the file itself"))
     data = _quiet(lambda: attachment.data)
     if not isinstance(data, bytes | bytearray):
         return Attachment(name, content_type, b"", refused="an attachment Outlook stored in a form we cannot read")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import N_, deferred, deferred_n
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
 from ..states import EventKind, Outcome
@@ -25,28 +26,31 @@ def summary_of(taken: Taken) -> tuple[str, str]:
     if files:
         return Outcome.UNPACKED, ""
     if any(staged.attachment.refused for staged in taken.staged):
-        return Outcome.REFUSED, "no attachment could be checked in (see its parts)"
+        return Outcome.REFUSED, deferred("no attachment could be checked in (see its parts)")
     if unpacked.body_only == "html":
-        return Outcome.REFUSED, "no attachment: the mail has only HTML text (never shown here); nothing to check in"
+        return Outcome.REFUSED, deferred("no attachment: the mail has only HTML text (never shown here); nothing to "
+                                         "check in")
     if taken.staged:
         return Outcome.REFUSED, "no attachment to check in: " + "; ".join(
             f"{staged.attachment.label}: {staged.attachment.skipped}" for staged in taken.staged[:3])
-    return Outcome.REFUSED, "no attachment: nothing to check in"
+    return Outcome.REFUSED, deferred("no attachment: nothing to check in")
 
 
-HEADLINES = {"eml": "MAIL", "msg": "OUTLOOK MAIL", "tnef": "WINMAIL.DAT", "zip": "ZIP ARCHIVE"}
+HEADLINES = {"eml": N_("MAIL"), "msg": N_("OUTLOOK MAIL"), "tnef": N_("WINMAIL.DAT"), "zip": N_("ZIP ARCHIVE")}
 
 
 def headline(taken: Taken) -> str:
     unpacked = taken.unpacked
     files = sum(1 for staged in taken.staged if staged.sha256)
     left_out = sum(1 for staged in taken.staged if staged.attachment.skipped or staged.attachment.refused)
-    who = f" from {unpacked.sender}" if unpacked.sender else ""
-    if unpacked.sender and unpacked.sender_name:
-        who = f" from {unpacked.sender_name} <{unpacked.sender}>"
+    sender = f"{unpacked.sender_name} <{unpacked.sender}>" if unpacked.sender_name else unpacked.sender
+    kind = deferred(HEADLINES[taken.kind]) if taken.kind in HEADLINES else taken.kind.upper()
+    who = deferred(" from {sender}", sender=sender) if sender else ""
     subject = f", '{unpacked.subject[:80]}'" if unpacked.subject else ""
-    return (f"{HEADLINES.get(taken.kind, taken.kind.upper())}{who}{subject}: {files} file(s) to check in"
-            + (f", {left_out} left out" if left_out else ""))
+    left = deferred_n(", {count} left out", ", {count} left out", left_out) if left_out else ""
+    return deferred_n("{kind}{who}{subject}: {count} file to check in{left}",
+                      "{kind}{who}{subject}: {count} files to check in{left}", files, kind=kind, who=who,
+                      subject=subject, left=left)
 
 
 def message_result(taken: Taken) -> MessageResult:
@@ -54,7 +58,7 @@ def message_result(taken: Taken) -> MessageResult:
     result = MessageResult(taken.display, taken.sha256, outcome, reason if outcome != Outcome.UNPACKED else
                            headline(taken), sender=taken.unpacked.sender or "", subject=taken.unpacked.subject or "")
     if outcome == Outcome.REFUSED and taken.unpacked.sender:
-        result.reason = f"{reason} (from {taken.unpacked.sender})"
+        result.reason = deferred("{reason} (from {sender})", reason=reason, sender=taken.unpacked.sender)
     for staged in taken.staged:
         attachment = staged.attachment
         for part_outcome, why in (("refused", attachment.refused), ("left out", attachment.skipped),
@@ -96,7 +100,7 @@ def record_message(ledger: Ledger, round_cfg: RoundConfig, out: Path, taken: Tak
             elif upload is not None:
                 part_outcome, why = "checked_in", None
             else:
-                part_outcome, why = "refused", "not checked in (another run had the file, or it vanished)"
+                part_outcome, why = "refused", deferred("not checked in (another run had the file, or it vanished)")
             Ledger.add_message_part(cursor, message_sha256=taken.sha256, position=staged.position,
                                     name=attachment.label, content_type=attachment.content_type or None,
                                     size=attachment.size, sha256=staged.sha256 or None,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..checkin import UploadResult
+from ..i18n import N_, _, shown
 from ..states import Outcome
+
+#: What became of a mail or archive, and of a file inside one, in words.
+OUTCOME_WORDS = {Outcome.REFUSED: N_("refused"), Outcome.DUPLICATE: N_("duplicate")}
+PART_WORDS = {"refused": N_("refused"), "left out": N_("left out"), "skipped": N_("left out")}
 
 
 @dataclass
@@ -25,10 +30,11 @@ class MessageResult(UploadResult):
     files: int = 0      # attachments handed to check-in
 
     def lines(self) -> list[str]:
-        lines = [f"{self.name}: {self.reason}" if self.outcome == Outcome.UNPACKED else
-                 f"{self.name}: {self.outcome.upper()}: {self.reason}"]
-        lines += [f"  {part.label}: {part.outcome.replace('_', ' ')}: {part.reason}" for part in self.parts
-                  if part.outcome != "unpacked"]
+        reason = shown(self.reason)
+        lines = [f"{self.name}: {reason}" if self.outcome == Outcome.UNPACKED else
+                 f"{self.name}: {_(OUTCOME_WORDS.get(self.outcome, self.outcome)).upper()}: {reason}"]
+        lines += [f"  {part.label}: {_(PART_WORDS.get(part.outcome, part.outcome))}: {shown(part.reason)}"
+                  for part in self.parts if part.outcome != "unpacked"]
         return lines
 
     @property

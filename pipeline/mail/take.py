@@ -6,12 +6,14 @@ checked in as an upload of its own. A file seen before is not written again: its
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checkin
 from ..fileio import write_bytes_atomic
+from ..i18n import deferred
 from ..ledger import Ledger
 from ..paths import mail_dir, received_dir
 from ..states import Outcome
@@ -76,9 +78,10 @@ class Taker:
             row = self.ledger.message_with_id(message_id)
         if row is None:
             return ""
-        how = "the same bytes" if row["sha256"] == sha256 else f"the same Message-ID <{message_id}>"
-        return (f"this message was checked in already ({how}) as '{row['original_name']}' on "
-                f"{row['received_at'][:10]}; nothing changed")
+        how = deferred("the same bytes") if row["sha256"] == sha256 else \
+            deferred("the same Message-ID <{message_id}>", message_id=message_id)
+        return deferred("this message was checked in already ({how}) as '{name}' on {date}; nothing changed", how=how,
+                        name=row["original_name"], date=dt.date.fromisoformat(row["received_at"][:10]))
 
     @property
     def max_message_bytes(self) -> int:
@@ -102,7 +105,7 @@ class Taker:
                     result = read_headers(data)
                 except Exception:  # noqa: BLE001 - the headers are as broken as the rest
                     result = Unpacked(kind)
-            result.refused = str(exc)
+            result.refused = exc.args[0]  # as raised: a DeferredText is shown in the reader's language
             return result
         except RecursionError:
             result = Unpacked(kind)
@@ -175,12 +178,13 @@ class Taker:
             if earlier is not None:
                 staged.result = checkin.UploadResult(
                     label, staged.sha256, Outcome.DUPLICATE,
-                    f"the same file was already checked in as '{earlier['original_name']}' on "
-                    f"{earlier['received_at'][:10]}; nothing changed")
+                    deferred("the same file was already checked in as '{name}' on {date}; nothing changed",
+                             name=earlier["original_name"], date=dt.date.fromisoformat(earlier["received_at"][:10])))
             elif staged.sha256 in self.staged_now:
                 staged.result = checkin.UploadResult(
                     label, staged.sha256, Outcome.DUPLICATE,
-                    f"the same file came in this run already as '{self.staged_now[staged.sha256]}'")
+                    deferred("the same file came in this run already as '{name}'",
+                             name=self.staged_now[staged.sha256]))
             else:
                 staged.path = self.staging / f"{taken.sha256[:16]}-{position:04d}.upload"
                 write_bytes_atomic(staged.path, attachment.data)
@@ -190,7 +194,7 @@ class Taker:
         duplicates = received_dir(self.out, self.round_id) / "duplicates"
         checkin.store(claimed, checkin.free_name(duplicates, claimed.sha256[:16], SUFFIXES[kind]))
         stored = claimed.path.relative_to(self.out).as_posix()
-        reason = f"{why} (kept as {stored})"
+        reason = deferred("{why} (kept as {stored})", why=why, stored=stored)
         with self.ledger.transaction() as cursor:
             Ledger.add_event(cursor, round_id=self.round_id, kind="mail_repeat", file_sha256=claimed.sha256,
                              reason=reason, details={"upload": claimed.original_name, "stored": stored})

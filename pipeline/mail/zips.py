@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from ..i18n import deferred
 from .parts import Attachment, MailLimits, Unpacked, Unreadable, display_name
 
 CHUNK = 1 << 20
@@ -26,7 +27,8 @@ def read_zip(data: bytes, limits: MailLimits) -> Unpacked:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise Unreadable(f"a ZIP archive that cannot be opened (damaged or incomplete: {exc})") from exc
+        raise Unreadable(deferred("a ZIP archive that cannot be opened (damaged or incomplete: {error})",
+                                  error=str(exc))) from exc
     result = Unpacked("zip")
     if len(members) > limits.max_parts:
         raise Unreadable(f"a ZIP archive of {len(members)} files, more than the limit of {limits.max_parts} "
@@ -39,7 +41,8 @@ def read_zip(data: bytes, limits: MailLimits) -> Unpacked:
         lowered = member.filename.lower()
         if lowered.startswith(FOLDER_LITTER) or "/__macosx/" in lowered or name.lower() in FOLDER_LITTER \
                 or name.startswith("._"):
-            result.attachments.append(Attachment(name, "", b"", skipped="folder information of macOS or Windows"))
+            result.attachments.append(Attachment(name, "", b"",
+                                                 skipped=deferred("folder information of macOS or Windows")))
             continue
         attachment = Attachment(name, "", b"")
         attachment.refused = _why_not(member, limits, budget)
@@ -52,7 +55,7 @@ def read_zip(data: bytes, limits: MailLimits) -> Unpacked:
 
 def _why_not(member: zipfile.ZipInfo, limits: MailLimits, budget: int) -> str:
     if member.flag_bits & 0x1:
-        return "protected by a password: ask for it without a password"
+        return deferred("protected by a password: ask for it without a password")
     if member.file_size > budget:
         return (f"would unpack to {member.file_size / 1e6:.0f} MB, more than the {limits.max_total_bytes / 1e6:.0f} MB "
                 "one mail or archive may hold")

@@ -14,11 +14,17 @@ from .status import _table
 #: What each kind of event records, in words for the German table (the English one shows the ids, as JSON).
 EVENT_KIND_WORDS = {
     EventKind.RENDERED: N_("rendered"), EventKind.SUPERSEDED: N_("superseded"), EventKind.SENT: N_("sent"),
-    EventKind.REMINDER: N_("reminder"), EventKind.UPLOAD: N_("upload"), EventKind.UPLOAD_REPEAT: N_("upload again"),
-    EventKind.CHECKIN: N_("check-in"), EventKind.OLD_VERSION: N_("old version returned"),
-    EventKind.OUTDATED_COPY: N_("outdated copy signed"), EventKind.DUPLICATE: N_("duplicate"),
-    EventKind.DECISION: N_("decision"),
+    EventKind.REMINDER: N_("reminder"), EventKind.REMINDER_PREPARED: N_("reminder draft"),
+    EventKind.UPLOAD: N_("upload"), EventKind.UPLOAD_REPEAT: N_("upload again"), EventKind.CHECKIN: N_("check-in"),
+    EventKind.OLD_VERSION: N_("old version returned"), EventKind.OUTDATED_COPY: N_("outdated copy signed"),
+    EventKind.DUPLICATE: N_("duplicate"), EventKind.DECISION: N_("decision"), EventKind.MAIL: N_("e-mail"),
+    EventKind.MAIL_REPEAT: N_("e-mail again"), EventKind.REPLY: N_("answer to sender"),
+    EventKind.WEB_UPLOAD: N_("web upload"), EventKind.LINK_ISSUED: N_("link issued"),
+    EventKind.LINK_REVOKED: N_("link revoked"),
 }
+#: The terminal the table is made for: each event is one row of short columns, its reason, file and details
+#: wrapped beneath it (`--format json` keeps every field whole).
+TABLE_WIDTH = 100
 
 
 def _resolve_ags(ledger: Ledger, round_id: str, ags: str) -> tuple[str, dict]:
@@ -78,15 +84,38 @@ def _kind(kind: str) -> str:
     return kind if language() == "en" else _(EVENT_KIND_WORDS.get(kind, kind))
 
 
+def _reason(event: dict) -> str:
+    """The reason in the reader's language: German from the reason code check-in records (a clerk's own words
+    as typed)."""
+    if not event["reason"] or language() == "en":
+        return event["reason"] or ""
+    from ..german import reason_in_german
+
+    return reason_in_german(event["details"].get("code"), event["reason"], event["details"])
+
+
 def format_history(data: dict) -> str:
+    """One row per event (when, kind, state, version, who), its reason, file and details wrapped beneath it, so
+    the table fits a terminal of TABLE_WIDTH columns."""
+    import textwrap
+
     rows = [[_when(event["at"]), _kind(event["kind"]), state_label(event["state"]) if event["state"] else "",
-             f"V{event['version']}" if event["version"] else "", event["reason"] or "", event["actor"],
-             (event["file_sha256"] or "")[:12], _details_text(event["details"])] for event in data["events"]]
+             f"V{event['version']}" if event["version"] else "", event["actor"] or ""] for event in data["events"]]
     title = ngettext("History of {ags} {designation}, round {round}: {count} event(s), times UTC",
                      "History of {ags} {designation}, round {round}: {count} event(s), times UTC", len(rows)).format(
         ags=data["ags"], designation=data["bezeichnung"], round=data["round"], count=len(rows))
-    headings = [_("when"), _("kind"), _("state"), _("version"), _("reason"), _("actor"), _("file"), _("details")]
-    return "\n".join([title, "", *_table(headings, rows)])
+    table = _table([_("when"), _("kind"), _("state"), _("version"), _("actor")], rows)
+    indent = " " * (len(table[1].split("  ")[0]) + 2)  # under the kind: the time stays easy to scan
+    lines = [title, "", *table[:2]]
+    for event, row in zip(data["events"], table[2:], strict=True):
+        lines.append(row)
+        details = {key: value for key, value in event["details"].items() if key != "code"}
+        for label, text in ((_("reason"), _reason(event)), (_("file"), (event["file_sha256"] or "")[:12]),
+                            (_("details"), _details_text(details))):
+            if text:
+                lines += textwrap.wrap(f"{label}: {text}", TABLE_WIDTH, initial_indent=indent,
+                                       subsequent_indent=indent + "  ", break_on_hyphens=False)
+    return "\n".join(lines)
 
 
 def history_text(data: dict, fmt: str = "table") -> str:

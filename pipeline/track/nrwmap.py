@@ -1,6 +1,7 @@
 """The map of NRW for the report: municipality and district outlines from a GeoJSON file as SVG paths.
 
-The bundled file (../shared/data/nrw-grenzen.geojson) holds 427 Polygons in planar metres
+The file shipped in the package (pipeline/data/nrw-grenzen.geojson, a copy of the project's
+../shared/data/nrw-grenzen.geojson; sources in data/SOURCE.md) holds 427 Polygons in planar metres
 (Gauß-Krüger zone 3, EPSG:31467): 396 municipalities (8-digit AGS) and 31 districts (5-digit AGS).
 Planar metres can be drawn directly; only y is flipped (north is up on a map, down in SVG).
 Its `name` properties are double-encoded UTF-8 ("DÃ¼sseldorf"); `repair_name` undoes that, but the
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _
 
-#: Where the boundaries are looked for unless --geojson / ENGAGIERT_GEOJSON says otherwise.
-DEFAULT_GEOJSON = Path(__file__).resolve().parents[3] / "shared" / "data" / "nrw-grenzen.geojson"
+#: Where the boundaries are looked for unless --geojson / ENGAGIERT_GEOJSON says otherwise: package data, so an
+#: installed tool (pip install ., not only -e) draws the map from any folder.
+DEFAULT_GEOJSON = Path(__file__).resolve().parents[1] / "data" / "nrw-grenzen.geojson"
 GEOJSON_ENV = "ENGAGIERT_GEOJSON"
 MAP_WIDTH = 760.0
 
@@ -81,16 +84,17 @@ def load_map(path: Path, width: float = MAP_WIDTH) -> NrwMap | None:
         points = [point for _, _, rings in shapes for ring in rings for point in ring]
         xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise InvalidInputError(f"{path}: not a GeoJSON FeatureCollection with 'ags' properties ({exc})") from exc
+        raise InvalidInputError(_("{file}: not a GeoJSON FeatureCollection with 'ags' properties ({error})").format(
+            file=path, error=exc)) from exc
     if not points:
-        raise InvalidInputError(f"{path}: the GeoJSON file holds no polygons to draw a map from")
+        raise InvalidInputError(_("{file}: the GeoJSON file holds no polygons to draw a map from").format(file=path))
     min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
     scale = width / ((max_x - min_x) or 1.0)
     height = (max_y - min_y) * scale
 
     def ring_path(ring) -> str:
         out, last = [], None
-        for x, y, *_ in ring:
+        for x, y, *_rest in ring:
             point = (round((float(x) - min_x) * scale, 1), round((max_y - float(y)) * scale, 1))
             if point != last:  # points closer than a tenth of a pixel add bytes, not detail
                 out.append(f"{point[0]:g},{point[1]:g}")

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import EngagiertError, ExitCode, InvalidInputError, MailServerError
 from ..fileio import slugify, write_bytes_atomic
 from ..german import name_of_row, pages_de
-from ..i18n import _
+from ..i18n import _, ngettext, state_label
 from ..ledger import Ledger
 from ..links import current_links
 from ..round import RoundConfig
@@ -145,8 +145,9 @@ def build_message(document: DocumentStatus, round_cfg: RoundConfig, out: Path, n
     body = environment.get_template(template).render(**context)
     pdf = Path(out) / document.path
     if not pdf.is_file():
-        raise ReminderError(f"{pdf}: the document of {document.bezeichnung} ({document.ags}) is missing; "
-                            f"run `engagiert render` again before reminding (nothing was sent)")
+        raise ReminderError(_("{file}: the document of {designation} ({ags}) is missing; run `engagiert render` "
+                              "again before reminding (nothing was sent)").format(
+            file=pdf, designation=document.bezeichnung, ags=document.ags))
     sender = round_cfg.sender
     prefix = "Bitte erneut unterschreiben" if document.state == State.REJECTED else "Erinnerung"
     message = EmailMessage(policy=policy.SMTP)
@@ -180,9 +181,10 @@ def eml_path(out: Path, round_cfg: RoundConfig, document: DocumentStatus, today:
 
 
 def parse_smtp(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
+    host, _sep, port = value.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InvalidInputError(f"--smtp '{value}': expected HOST:PORT, e.g. mail.example.org:587")
+        raise InvalidInputError(_("--smtp '{value}': expected HOST:PORT, e.g. mail.example.org:587").format(
+            value=value))
     return host.strip("[]"), int(port)
 
 
@@ -199,9 +201,11 @@ class RecordedDrafts:
 
     def line(self) -> str:
         if not self.recorded:
-            return "No reminder drafts are waiting to be recorded as sent."
-        files = ", ".join(Path(file).name for _, file in self.recorded)
-        return f"Recorded {len(self.recorded)} reminder(s) as sent on {self.date:%d.%m.%Y}: {files}"
+            return _("No reminder drafts are waiting to be recorded as sent.")
+        files = ", ".join(Path(file).name for _ags, file in self.recorded)
+        return ngettext("Recorded {count} reminder as sent on {date}: {files}",
+                        "Recorded {count} reminders as sent on {date}: {files}", len(self.recorded)).format(
+            count=len(self.recorded), date=f"{self.date:%d.%m.%Y}", files=files)
 
 
 def record_sent_drafts(out: Path, round_cfg: RoundConfig, date: dt.date | None = None) -> RecordedDrafts:
@@ -233,7 +237,7 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
                    min_interval_days: int = 7, smtp: str | None = None, dry_run: bool = False) -> ReminderResult:
     after_days = round_cfg.remind_after_days if after_days is None else after_days
     if after_days < 0 or min_interval_days < 0:
-        raise InvalidInputError("--after and --min-interval must be 0 or more days")
+        raise InvalidInputError(_("--after and --min-interval must be 0 or more days"))
     server = parse_smtp(smtp) if smtp else None
     status = collect_status(out, round_cfg.id)
     with Ledger.existing(out) as ledger:
@@ -244,7 +248,8 @@ def send_reminders(out: Path, round_cfg: RoundConfig, *, after_days: int | None 
     if dry_run or not plan.due:
         return result
     if not round_cfg.sender.email:
-        raise InvalidInputError(f"{round_cfg.source}: [sender] email is needed for reminders (their From address)")
+        raise InvalidInputError(_("{file}: [sender] email is needed for reminders (their From address)").format(
+            file=round_cfg.source))
     environment = _environment(round_cfg)
     outcomes = latest_outcomes(out, [document.doc_id for document in plan.due])
     links = current_links(out, round_cfg)
@@ -310,8 +315,9 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
                 result.refused.append((document, f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"))
                 continue
             except (OSError, smtplib.SMTPException) as exc:  # connection lost: what was accepted is recorded
-                raise MailServerError(f"mail server {host}:{port} failed after {len(result.delivered)} "
-                                    f"message(s) ({exc}); run remind again for the rest") from exc
+                raise MailServerError(_("mail server {server} failed after {count} message(s) ({error}); run remind "
+                                        "again for the rest").format(server=f"{host}:{port}",
+                                                                     count=len(result.delivered), error=exc)) from exc
             with ledger.transaction() as cursor:  # accepted: record it now, before the next one goes out
                 _record(cursor, round_cfg, document, {"channel": "smtp", "server": f"{host}:{port}",
                                                       "message_id": str(message["Message-ID"]).strip()})
@@ -319,33 +325,59 @@ def _send_smtp(out: Path, round_cfg: RoundConfig, messages, server: tuple[str, i
 
 
 def format_result(result: ReminderResult) -> str:
-    plan, after_days, min_interval_days = result.plan, result.after_days, result.min_interval_days
+    plan, min_interval_days = result.plan, result.min_interval_days
     eml = bool(result.delivered) and result.delivered[0][1].endswith(".eml")
-    verb = "Would remind" if result.dry_run else "Prepared reminders to" if eml else "Reminded"
-    lines = [f"{verb} {len(plan.due) if result.dry_run else len(result.delivered)} municipality(ies) of round "
-             f"{result.round_id} (sent more than {after_days} days ago, not verified; "
-             f"none reminded within {min_interval_days} days):"]
+    lines = [_heading(result, eml, len(plan.due) if result.dry_run else len(result.delivered))]
     targets = {id(document) for document, _ in result.delivered}
     for document in plan.due:
         if not result.dry_run and id(document) not in targets:
             continue
-        why = f"{document.state}: {document.reason}" if document.reason else document.state
-        lines.append(f"  {document.ags:<8}  {document.bezeichnung} ({why}), sent {german_date(document.sent_at)}, "
-                     f"{document.days_since_sent(result.today)} days -> {document.email}")
-    skipped = [(d, "kein E-Mail-Kontakt (no e-mail address in the signatories file)") for d in plan.no_email]
-    skipped += [(d, f"refused by the mail server: {why}") for d, why in result.refused]
-    skipped += [(d, f"reminded on {german_date(d.last_reminder)} (within {min_interval_days} days)")
+        why = state_label(document.state) + (f": {document.reason_shown}" if document.reason else "")
+        days = document.days_since_sent(result.today)
+        lines.append(f"  {document.ags:<8}  " + ngettext(
+            "{designation} ({why}), sent {date}, {days} day -> {email}",
+            "{designation} ({why}), sent {date}, {days} days -> {email}", days).format(
+            designation=document.bezeichnung, why=why, date=german_date(document.sent_at), days=days,
+            email=document.email))
+    skipped = [(d, _("no e-mail address in the signatories file")) for d in plan.no_email]
+    skipped += [(d, _("refused by the mail server: {why}").format(why=why)) for d, why in result.refused]
+    skipped += [(d, ngettext("reminded on {date} (within {days} day)", "reminded on {date} (within {days} days)",
+                             min_interval_days).format(date=german_date(d.last_reminder), days=min_interval_days))
                 for d in plan.recently_reminded]
-    skipped += [(d, f"needs review ({d.reason or 'no reason given'}): the office decides first")
-                for d in plan.in_review]
-    skipped += [(d, f"a draft of {german_date(day)} is waiting: send it, then `engagiert remind --record-sent`")
-                for d, day in plan.draft_waiting]
+    skipped += [(d, _("needs review ({why}): the office decides first").format(
+        why=d.reason_shown or _("no reason given"))) for d in plan.in_review]
+    skipped += [(d, _("a draft of {date} is waiting: send it, then `engagiert remind --record-sent`").format(
+        date=german_date(day))) for d, day in plan.draft_waiting]
     if skipped:
-        lines += ["Not reminded:"] + [f"  {d.ags:<8}  {d.bezeichnung}: {why}" for d, why in skipped]
+        lines += [_("Not reminded:")] + [f"  {d.ags:<8}  {d.bezeichnung}: {why}" for d, why in skipped]
     if result.delivered:
-        first = result.delivered[0][1]
-        lines.append(f"Wrote {len(result.delivered)} draft(s) to {Path(first).parent}/ (the mail program opens them as "
-                     "drafts); send them, then run `engagiert remind --record-sent` so that they count as "
-                     "reminders." if first.endswith(".eml") else
-                     f"Sent {len(result.delivered)} message(s) and recorded them in the ledger.")
+        first, count = result.delivered[0][1], len(result.delivered)
+        lines.append(ngettext("Wrote {count} draft to {folder}/ (the mail program opens it as a draft); send it, then "
+                              "run `engagiert remind --record-sent` so that it counts as a reminder.",
+                              "Wrote {count} drafts to {folder}/ (the mail program opens them as drafts); send them, "
+                              "then run `engagiert remind --record-sent` so that they count as reminders.",
+                              count).format(count=count, folder=Path(first).parent) if first.endswith(".eml") else
+                     ngettext("Sent {count} message and recorded it in the ledger.",
+                              "Sent {count} messages and recorded them in the ledger.", count).format(count=count))
     return "\n".join(lines)
+
+
+def _heading(result: ReminderResult, eml: bool, count: int) -> str:
+    """The first line of a run's report: what was done, to how many, by which rules."""
+    if result.dry_run:
+        text = ngettext("Would remind {count} municipality of round {round} (sent more than {after} days ago, not "
+                        "verified; none reminded within {interval} days):",
+                        "Would remind {count} municipalities of round {round} (sent more than {after} days ago, "
+                        "not verified; none reminded within {interval} days):", count)
+    elif eml:
+        text = ngettext("Prepared a reminder to {count} municipality of round {round} (sent more than {after} days "
+                        "ago, not verified; none reminded within {interval} days):",
+                        "Prepared reminders to {count} municipalities of round {round} (sent more than {after} days "
+                        "ago, not verified; none reminded within {interval} days):", count)
+    else:
+        text = ngettext("Reminded {count} municipality of round {round} (sent more than {after} days ago, not "
+                        "verified; none reminded within {interval} days):",
+                        "Reminded {count} municipalities of round {round} (sent more than {after} days ago, not "
+                        "verified; none reminded within {interval} days):", count)
+    return text.format(count=count, round=result.round_id, after=result.after_days,
+                       interval=result.min_interval_days)

@@ -184,7 +184,7 @@ def render_html(context: dict, templates_dir: Path = TEMPLATES_DIR) -> str:
 
 
 def write_report(out: Path, round_cfg: RoundConfig, geojson: Path | None = None) -> ReportResult:
-    """`geojson`: the municipality boundaries (default: $ENGAGIERT_GEOJSON, else the shared data file)."""
+    """`geojson`: the municipality boundaries (default: $ENGAGIERT_GEOJSON, else those in pipeline/data)."""
     geojson = geojson_path(geojson)
     status = collect_status(out, round_cfg.id)
     context = build_context(status, round_cfg, geojson)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _
 from ..ledger import Ledger, now_iso
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
@@ -55,9 +56,9 @@ def add_clerk(out: Path, name: str, password: str) -> bool:
     """Create a clerk's account, or set a new password (which ends the clerk's sessions). True if new."""
     name = name.strip()
     if not NAME_PATTERN.match(name):
-        raise InvalidInputError(f"clerk name '{name}': 2 to 40 letters, digits, '.', '_' or '-'")
+        raise InvalidInputError(_("clerk name '{name}': 2 to 40 letters, digits, '.', '_' or '-'").format(name=name))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInputError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInputError(_("the password needs at least {count} characters").format(count=MIN_PASSWORD_LENGTH))
     hashed = hash_password(password)
     with Ledger.open(out) as ledger, ledger.transaction() as cursor:
         return Ledger.set_clerk(cursor, name=name, password_hash=hashed, at=now_iso())

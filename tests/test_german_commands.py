@@ -1,0 +1,161 @@
+"""German first, for the commands a clerk runs after rendering (issue 15): check-in of mails and refused files,
+remind, history, links, user and their errors read as German with no locale set and with LANG=de_DE.UTF-8;
+what is stored (the ledger's reasons) stays English, as the web app's and the mail answers' rules read it."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import cli
+
+from . import mailfiles, scans
+from .test_german_interface import (  # noqa: F401 - fixtures: the committed catalogue, a German locale
+    assert_no_english,
+    catalogue,
+    compiled_catalogue,
+    current_documents,
+    german,
+    in_round,
+)
+from .web.conftest import add_portal
+
+pytestmark = pytest.mark.usefixtures("german")  # each test twice: no locale set, and LANG=de_DE.UTF-8
+
+#: Words of the English texts of these commands that must not be left in their German output.
+ENGLISH_WORDS = ("remind", "municipalit", "sent ", "draft", "days", "Not ", "refused", "left out", "picture", "file",
+                 "link", "clerk", "password", "needs", "signature", "page", "reason", "details", "when", "kind")
+
+
+def german_text(text: str) -> None:
+    """No English word outside what a German text quotes: commands (in backticks), paths, addresses, names."""
+    spoken = re.sub(r"`[^`]*`|\S*[/@=]\S*|\S+\.(eml|pdf|html|png)\b", "", text)
+    left = [word for word in ENGLISH_WORDS if word in spoken]
+    assert not left, (left, spoken)
+    assert_no_english(spoken)
+
+
+@pytest.fixture
+def returned_round(fresh_round: Path, runner, monkeypatch) -> Path:
+    """The small round sent on 20.05.2024; on 03.06.2024 an unsigned scan of the first document came back, a
+    web page, and a mail with a signed scan of the second document and a logo."""
+    documents = current_documents(fresh_round)
+    monkeypatch.setenv("ENGAGIERT_NOW", "2024-05-20T08:00:00+00:00")
+    assert in_round(runner, fresh_round, "mark-sent", "--date", "20.05.2024").exit_code == 0
+    inbox = fresh_round / "inbox"
+    inbox.mkdir()
+    unsigned, signed = documents[0], documents[1]
+    pages = scans.signed_scan(fresh_round / "out" / unsigned.path, unsigned.geometry, dpi=150, signed=False)
+    scans.to_pdf(pages, inbox / "Scan ohne Unterschrift.pdf", dpi=150)
+    (inbox / "webseite.html").write_text("<!DOCTYPE html><html><body>Upload</body></html>", encoding="utf-8")
+    scan = scans.to_pdf(scans.signed_scan(fresh_round / "out" / signed.path, signed.geometry, dpi=150),
+                        fresh_round / "scan.pdf", dpi=150)
+    logo = io.BytesIO()
+    scans.blank_page(20).resize((120, 40)).save(logo, format="PNG")
+    (inbox / "Rücksendung.eml").write_bytes(mailfiles.eml([("Scan.pdf", scan.read_bytes(), "application/pdf"),
+                                                           ("logo.png", logo.getvalue(), "image/png")]))
+    monkeypatch.setenv("ENGAGIERT_NOW", "2024-06-03T10:00:00+00:00")
+    return fresh_round
+
+
+def test_a_check_in_of_mails_and_refused_files_reads_as_german(runner, returned_round):
+    result = in_round(runner, returned_round, "checkin", "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert ("Rücksendung.eml: E-MAIL von Maria Schmitz <post@bielefeld.example>, 'Unterschriebene Erklärung': "
+            "1 Datei zu prüfen, 1 ausgelassen") in lines
+    assert ("  logo.png: ausgelassen: ein kleines Bild (120 × 40 Pixel: ein Logo oder eine E-Mail-Signatur, keine "
+            "Seite)") in lines
+    assert "webseite.html: ABGEWIESEN: kein Scan: die Datei ist eine Webseite oder XML-Datei" in lines
+    assert any(line.endswith(": ABGELEHNT: Das Unterschriftsfeld auf Seite 2 ist leer: das Exemplar wurde nicht "
+                             "unterschrieben.") for line in lines), lines
+    german_text(result.output)
+    # What is stored stays English: the web app's and the mail answers' rules read it.
+    with sqlite3.connect(returned_round / "out" / "ledger.sqlite") as ledger:
+        reasons = {name: reason for name, reason in ledger.execute("SELECT original_name, reason FROM uploads")}
+    assert reasons["webseite.html"] == "not a scan: the file is a web page or XML file"
+
+
+def test_remind_and_history_read_as_german(runner, returned_round, monkeypatch):
+    assert in_round(runner, returned_round, "checkin", "-q").exit_code == 1
+    first = current_documents(returned_round)[0]
+    monkeypatch.setenv("ENGAGIERT_NOW", "2024-06-12T09:00:00+00:00")
+    dry = in_round(runner, returned_round, "remind", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert lines[0] == ("Würde 4 Kommunen der Runde 2024-05 erinnern (vor mehr als 21 Tagen verschickt, nicht "
+                        "unterschrieben zurück; in den letzten 7 Tagen nicht erinnert):")
+    assert (f"  {first.ags:<8}  {first.signatory['bezeichnung']} (abgelehnt: Das Unterschriftsfeld auf Seite 2 ist "
+            f"leer: das Exemplar wurde nicht unterschrieben.), verschickt 20.05.2024, 23 Tage -> post@example.org"
+            ) in lines
+    drafts = in_round(runner, returned_round, "remind")
+    assert drafts.output.splitlines()[-1].startswith("4 Entwürfe nach ")
+    recorded = in_round(runner, returned_round, "remind", "--record-sent")
+    assert recorded.output.startswith("4 Erinnerungen als am 12.06.2024 verschickt vermerkt: ")
+    again = in_round(runner, returned_round, "remind", "--dry-run").output.splitlines()
+    assert again[1] == "Nicht erinnert:" and again[2].endswith(": am 12.06.2024 erinnert (innerhalb von 7 Tagen)")
+    for output in (dry.output, drafts.output, again[0]):
+        german_text(output)
+
+    history = in_round(runner, returned_round, "history", first.ags)
+    assert history.exit_code == 0, history.output
+    lines = history.output.splitlines()
+    assert lines[2].split() == ["Zeitpunkt", "Art", "Status", "Version", "Wer"]
+    assert max(map(len, lines)) <= 100
+    text = " ".join(history.output.split())
+    assert "Grund: Das Unterschriftsfeld auf Seite 2 ist leer: das Exemplar wurde nicht unterschrieben." in text
+    assert "12.06.2024, 11:00 Uhr Erinnerungsentwurf" in text
+    german_text(re.sub(r"Einzelheiten: .*?(?=\n\S|$)", "", history.output, flags=re.S))  # details: the ledger's keys
+
+
+def add_clerk(runner, base: Path, password: str, *name: str):
+    return runner.invoke(cli, ["user", "--out", str(base / "out"), "--round", str(base / "round.toml"), "add",
+                               *name], input=password, prog_name="engagiert")
+
+
+def test_links_user_and_their_errors_read_as_german(runner, fresh_round):
+    missing = in_round(runner, fresh_round, "links")
+    assert missing.exit_code == 2
+    assert missing.output.startswith(f"Fehler: {fresh_round / 'round.toml'}: Links brauchen [portal] public_url")
+    add_portal(fresh_round)
+    first = current_documents(fresh_round)[0].ags
+    assert in_round(runner, fresh_round, "links").exit_code == 0
+    revoked = in_round(runner, fresh_round, "links", "--revoke", first)
+    assert revoked.output == f"Link von {first} gesperrt\n"
+    assert in_round(runner, fresh_round, "links", "--revoke", first).output == f"{first} hatte keinen gültigen Link\n"
+    reissued = in_round(runner, fresh_round, "links", "--reissue", first, "--format", "json")
+    assert reissued.output.startswith(f"Neue(r) Link(s) für {first} ausgegeben; die alten antworten jetzt mit 404.")
+    unknown = in_round(runner, fresh_round, "links", "--revoke", "05999999")
+    assert unknown.output == "Fehler: AGS „05999999“: kein Dokument der Runde 2024-05 hat diesen Schlüssel\n"
+    workbook = in_round(runner, fresh_round, "links", "--format", "xlsx")
+    assert workbook.output == ("Fehler: --format xlsx braucht --output DATEI.xlsx (eine Arbeitsmappe ist kein Text "
+                               "für das Terminal)\n")
+    written = in_round(runner, fresh_round, "links", "--format", "xlsx", "--output", str(fresh_round / "links.xlsx"))
+    assert written.output == f"Links nach {fresh_round / 'links.xlsx'} geschrieben\n"
+
+    assert add_clerk(runner, fresh_round, "geheim-geheim-1\n").output == (
+        "Fehler: user add braucht einen NAMEN, z. B. engagiert user add erika\n")
+    assert add_clerk(runner, fresh_round, "kurz\n", "erika").output == (
+        "Fehler: das Kennwort braucht mindestens 10 Zeichen\n")
+    assert add_clerk(runner, fresh_round, "geheim-geheim-1\n", "erika").output == (
+        "Sachbearbeitung erika angelegt.\n")
+    assert add_clerk(runner, fresh_round, "geheim-geheim-2\n", "erika").output == (
+        "Kennwort von erika geändert.\n")
+
+
+def test_a_mailbox_without_settings_and_a_broken_map_file_are_german_errors(runner, fresh_round):
+    mail = in_round(runner, fresh_round, "checkin", "--mail")
+    assert mail.exit_code == 2
+    assert mail.output == (f"Fehler: {fresh_round / 'round.toml'}: kein Abschnitt [mail]: bitte angeben, welches "
+                           "Postfach gelesen wird (host, user, folder; das Kennwort in einer Umgebungsvariablen oder "
+                           "einer Datei)\n")
+    both = in_round(runner, fresh_round, "checkin", "--mail", "--inbox", str(fresh_round))
+    assert both.output.startswith("Fehler: --mail liest das Postfach aus [mail] in round.toml")
+    broken = in_round(runner, fresh_round, "report", "--geojson", str(fresh_round / "round.toml"))
+    assert broken.exit_code == 2
+    assert broken.output.startswith(f"Fehler: {fresh_round / 'round.toml'}: keine GeoJSON-FeatureCollection mit "
+                                    "„ags“-Eigenschaften")
