@@ -56,3 +56,10 @@ class MailServerError(EngagiertError):
     """The mail server cannot be reached or ends the session; what it accepted before is recorded."""
 
     exit_code = ExitCode.mail_error
+
+
+def library_detail(exc: BaseException, limit: int = 120) -> str:
+    """A library's exception as one short line, for the parentheses after our own words: its kind and message
+    (the library's words, not ours: a clerk may pass them on; never a traceback)."""
+    message = " ".join(str(exc).split())[:limit]
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -78,9 +78,40 @@ class DeferredText(str):
         # A date field is ISO in the stored English, German (17.05.2024) where a German reads it.
         fields = {name: date_text(value) if isinstance(value, datetime.date) else shown(value)
                   for name, value in self.fields.items()}
-        if self.plural is None:
-            return _(self.message).format(**fields)
+        if self.plural is None:  # (an empty msgid would be the catalogue's header)
+            return (_(self.message) if self.message else "").format(**fields)
         return ngettext(self.message, self.plural, self.count).format(**fields)
+
+    def source(self) -> dict:
+        """What `from_source` makes this text again from: its English source and fields, as JSON (the ledger
+        keeps it beside the English text, so that a later reader sees it in their language)."""
+        source = {"message": self.message, "fields": {name: _field_source(value)
+                                                      for name, value in self.fields.items()}}
+        if self.plural is not None:
+            source.update(plural=self.plural, count=self.count)
+        return source
+
+
+def _field_source(value):
+    if isinstance(value, DeferredText):
+        return value.source()
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _field_from_source(value):
+    if isinstance(value, dict) and "message" in value:
+        return from_source(value)
+    if isinstance(value, dict) and "date" in value:
+        return datetime.date.fromisoformat(value["date"])
+    return value
+
+
+def from_source(source: dict) -> DeferredText:
+    """The text `DeferredText.source()` describes."""
+    fields = {name: _field_from_source(value) for name, value in source.get("fields", {}).items()}
+    return DeferredText(source["message"], fields, source.get("plural"), source.get("count"))
 
 
 def deferred(message: str, **fields) -> DeferredText:
@@ -91,6 +122,12 @@ def deferred(message: str, **fields) -> DeferredText:
 def deferred_n(singular: str, plural: str, count: int, **fields) -> DeferredText:
     """The same with a count: `count` is one of the fields too."""
     return DeferredText(singular, {**fields, "count": count}, plural, count)
+
+
+def deferred_join(separator: str, texts) -> DeferredText:
+    """`texts` joined by `separator`, each shown in the reader's language."""
+    fields = {f"part{index}": text for index, text in enumerate(texts)}
+    return DeferredText(separator.join(f"{{{name}}}" for name in fields), fields)
 
 
 def shown(text):

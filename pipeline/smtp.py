@@ -1,7 +1,7 @@
 """Connecting to an SMTP server, once for every stage that sends mail (reminders, answers to senders).
 
 A server that cannot be reached, or refuses the session (TLS, login), is a ``MailServerError`` (exit code 6)
-raised before any message goes out, so the caller can say "nothing was sent".
+raised before any message goes out, so the caller can say "nothing was sent" (or what else follows).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import ssl
 from pathlib import Path
 
 from .errors import MailServerError
+from .i18n import _
 
 SMTP_TIMEOUT_SECONDS = 30
 
@@ -21,16 +22,20 @@ def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
 
 
 def open_smtp(host: str, port: int, *, tls: str = "opportunistic", user: str = "", password: str = "",
-              ca_file: Path | None = None, timeout: float = SMTP_TIMEOUT_SECONDS) -> smtplib.SMTP:
+              ca_file: Path | None = None, timeout: float = SMTP_TIMEOUT_SECONDS,
+              afterwards: str | None = None) -> smtplib.SMTP:
     """A logged-in SMTP session. `tls`: "ssl" (implicit TLS), "starttls" (required), "opportunistic" (STARTTLS
-    when the server offers it, as reminders always did), "none". No `user`: no login."""
+    when the server offers it, as reminders always did), "none". No `user`: no login. `afterwards`: what the
+    error says follows from it (default: nothing was sent)."""
+    afterwards = afterwards or _("nothing was sent")
     try:
         if tls == "ssl":
             connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(ca_file))
         else:
             connection = smtplib.SMTP(host, port, timeout=timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailServerError(f"cannot reach the mail server {host}:{port} ({exc}); nothing was sent") from exc
+        raise MailServerError(_("cannot reach the mail server {server} ({error}); {afterwards}").format(
+            server=f"{host}:{port}", error=exc, afterwards=afterwards)) from exc
     try:
         connection.ehlo()
         if tls == "starttls" or (tls == "opportunistic" and connection.has_extn("starttls")):
@@ -40,5 +45,6 @@ def open_smtp(host: str, port: int, *, tls: str = "opportunistic", user: str = "
             connection.login(user, password)
     except (OSError, smtplib.SMTPException) as exc:
         connection.close()
-        raise MailServerError(f"mail server {host}:{port} refused the session ({exc}); nothing was sent") from exc
+        raise MailServerError(_("mail server {server} refused the session ({error}); {afterwards}").format(
+            server=f"{host}:{port}", error=exc, afterwards=afterwards)) from exc
     return connection

@@ -14,6 +14,7 @@ import pytest
 from pipeline.cli import cli
 
 from . import mailfiles, scans
+from .mailservers import dovecot, smtp_inbox  # noqa: F401 - fixtures
 from .test_german_interface import (  # noqa: F401 - fixtures: the committed catalogue, a German locale
     assert_no_english,
     catalogue,
@@ -159,3 +160,122 @@ def test_a_mailbox_without_settings_and_a_broken_map_file_are_german_errors(runn
     assert broken.exit_code == 2
     assert broken.output.startswith(f"Fehler: {fresh_round / 'round.toml'}: keine GeoJSON-FeatureCollection mit "
                                     "„ags“-Eigenschaften")
+
+
+def test_validate_names_the_mail_settings_in_german(runner, tmp_path, monkeypatch):
+    from .test_mail_settings import GOOD
+    from .test_round_file import round_with, validate
+
+    monkeypatch.delenv("ENGAGIERT_MAIL_PASSWORD", raising=False)
+    round_file = round_with(tmp_path, GOOD + 'folder = "Rücksendungen"\nreply = true\nmove_to = "Erledigt"')
+    result = validate(runner, tmp_path, round_file)
+    assert result.exit_code == 0, result.output
+    assert ("E-Mail: Rücksendungen von engagiert@stk.nrw.example auf imap.stk.nrw.example:993 (ssl), Kennwort aus "
+            "$ENGAGIERT_MAIL_PASSWORD (nicht gesetzt); übernommene Nachrichten werden nach Erledigt verschoben; "
+            "Antworten von engagiert@stk.nrw.example über imap.stk.nrw.example:587 (starttls).") in result.output
+    secret = tmp_path / "kennwort.txt"
+    round_file = round_with(tmp_path, GOOD + f'password_file = "{secret}"')
+    result = validate(runner, tmp_path, round_file)
+    assert (f"Kennwort aus der Datei {secret} (noch nicht vorhanden); übernommene Nachrichten werden nicht "
+            "verändert; keine Antworten an die Absender.") in result.output
+    german_text(result.output)
+
+
+def test_history_says_in_german_who_sent_a_copy_by_mail(runner, returned_round, monkeypatch):
+    assert in_round(runner, returned_round, "checkin", "-q").exit_code == 1
+    second = current_documents(returned_round)[1]
+    history = in_round(runner, returned_round, "history", second.ags)
+    assert history.exit_code == 0, history.output
+    text = " ".join(history.output.split())
+    assert ("Grund: kam per E-Mail von post@bielefeld.example: nicht die bekannte Adresse post@example.org der "
+            "Kommune; trotzdem geprüft") in text
+    assert "reason_source" not in text  # the English text's source is for the program, not the table
+    german_text(re.sub(r"Einzelheiten: .*?(?=\n\S|$)", "", history.output, flags=re.S))
+    # Stored in English, and shown in English where the locale asks for it.
+    with sqlite3.connect(returned_round / "out" / "ledger.sqlite") as ledger:
+        stored = ledger.execute("SELECT reason FROM events WHERE kind = 'mail' AND ags = ?", (second.ags,)).fetchone()
+    english = ("came by e-mail from post@bielefeld.example: not the municipality's known address post@example.org; "
+               "checked in all the same")
+    assert stored == (english,)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert english in " ".join(in_round(runner, returned_round, "history", second.ags).output.split())
+
+
+def nested_mail(depth: int) -> bytes:
+    """A saved mail attached to a mail, `depth` times over, a PDF in the innermost."""
+    data = mailfiles.eml([("scan.pdf", b"%PDF-1.4\n%%EOF", mailfiles.PDF)], message_id="<innen@x.example>")
+    for level in range(depth):
+        data = mailfiles.eml([(f"Fwd{level}.eml", data, "application/octet-stream")],
+                             message_id=f"<{level}@x.example>")
+    return data
+
+
+def test_mail_bombs_nesting_and_files_that_break_a_library_are_refused_in_german(runner, fresh_round, monkeypatch):
+    import pypdfium2 as pdfium
+
+    from pipeline.checkin import intake
+
+    inbox = fresh_round / "inbox"
+    inbox.mkdir()
+    (inbox / "bombe.eml").write_bytes(mailfiles.eml([(f"teil{n}.pdf", b"%PDF-1.4", mailfiles.PDF)
+                                                     for n in range(1000)], message_id="<bombe@x.example>"))
+    (inbox / "verschachtelt.eml").write_bytes(nested_mail(6))
+    (inbox / "zip-bombe.zip").write_bytes(mailfiles.zip_of([("null.pdf", bytes(20_000_000))]))
+    (inbox / "viele.zip").write_bytes(mailfiles.zip_of([(f"{n}.pdf", b"%PDF-1.4") for n in range(201)]))
+    documents = current_documents(fresh_round)
+    scans.to_pdf(scans.signed_scan(fresh_round / "out" / documents[0].path, documents[0].geometry, dpi=100),
+                 inbox / "scan.pdf", dpi=100)
+
+    def broken_decoder(*args, **kwargs):
+        raise pdfium.PdfiumError("Failed to load page.")
+
+    monkeypatch.setattr(intake, "layers_of", broken_decoder)  # the workers are forked: they see it too
+    result = in_round(runner, fresh_round, "checkin", "-q", "--inbox", str(inbox))
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert ("bombe.eml: ABGEWIESEN: mehr als 200 MIME-Teile (eine Mail-Bombe?): nicht entpackt (von "
+            "post@bielefeld.example)") in lines
+    assert "  Fwd5.eml › Fwd4.eml › Fwd3.eml › Fwd2.eml › Fwd1.eml: abgewiesen: E-Mails und Archive mehr als 5-fach " \
+           "ineinander verschachtelt: nicht entpackt" in lines
+    assert "  null.pdf: abgewiesen: beim Packen auf 1/" in "\n".join(lines)
+    assert "viele.zip: ABGEWIESEN: ein ZIP-Archiv mit 201 Dateien, mehr als die Grenze von 200 (eine ZIP-Bombe?): " \
+           "nicht entpackt" in lines
+    assert "scan.pdf: ABGEWIESEN: die Datei lässt sich nicht lesen (PdfiumError: Failed to load page.)" in lines
+    german_text(result.output.replace("(PdfiumError: Failed to load page.)", ""))  # the library's own words
+    with sqlite3.connect(fresh_round / "out" / "ledger.sqlite") as ledger:
+        reasons = dict(ledger.execute("SELECT original_name, reason FROM uploads"))
+    assert reasons["scan.pdf"] == "the file cannot be read (PdfiumError: Failed to load page.)"
+
+
+def test_answers_to_senders_and_their_failures_read_as_german(runner, fresh_round, dovecot, smtp_inbox,  # noqa: F811
+                                                              monkeypatch):
+    from .test_mail_mailbox import PASSWORD_ENV, check_in_mail, configure
+    from .test_remind import free_port
+
+    user, password = dovecot.add_user()
+    monkeypatch.setenv(PASSWORD_ENV, password)
+    record = current_documents(fresh_round)[1]
+    scan = scans.to_pdf(scans.signed_scan(fresh_round / "out" / record.path, record.geometry, dpi=150),
+                        fresh_round / "scan.pdf", dpi=150)
+    dovecot.deliver(user, password, [mailfiles.eml([("scan.pdf", scan.read_bytes(), mailfiles.PDF)],
+                                                   sender="refuse@alfter.example")], folder="Eingang")
+    closed = free_port()
+    configure(fresh_round, user, dovecot.port, closed)  # nobody listens on the SMTP port yet
+    waiting = check_in_mail(runner, fresh_round)
+    assert waiting.exit_code == 6, waiting.output
+    error = waiting.output.splitlines()[-1]
+    assert error.startswith(f"Fehler: Mailserver 127.0.0.1:{closed} nicht erreichbar (") and error.endswith(
+        "); keine Antwort wurde verschickt; die Antworten gehen beim nächsten Lauf hinaus"), error
+    text = (fresh_round / "round.toml").read_text().replace(f"smtp_port = {closed}", f"smtp_port = {smtp_inbox[1]}")
+    (fresh_round / "round.toml").write_text(text)
+    refused = check_in_mail(runner, fresh_round)
+    assert ("Antwort an refuse@alfter.example nicht verschickt: der Server hat refuse@alfter.example abgelehnt: 550 "
+            "5.1.1 mailbox unavailable") in refused.output.splitlines(), refused.output
+    history = " ".join(in_round(runner, fresh_round, "history", record.ags).output.split())
+    assert ("Grund: Antwort an refuse@alfter.example nicht verschickt: der Server hat refuse@alfter.example "
+            "abgelehnt: 550 5.1.1 mailbox unavailable") in history
+    assert "Grund: kam per E-Mail von refuse@alfter.example: nicht die bekannte Adresse post@example.org" in history
+    german_text(refused.output.replace("mailbox unavailable", ""))
+    with sqlite3.connect(fresh_round / "out" / "ledger.sqlite") as ledger:
+        stored = ledger.execute("SELECT state, reason FROM replies").fetchone()
+    assert stored == ("not_sent", "the server refused refuse@alfter.example: 550 5.1.1 mailbox unavailable")

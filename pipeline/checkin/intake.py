@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..docid import ID_IN_TEXT
-from ..i18n import N_, deferred
+from ..errors import library_detail
+from ..i18n import N_, DeferredText, deferred
 from ..units import MM_PER_PT
 from .codes import Code, find_codes
 from .pdfpage import decode_scan, eight_bit, grey_image, layers_of, reduced_grey, render  # noqa: F401 - eight_bit: for archive, crops
@@ -121,6 +122,8 @@ def open_upload(path: Path, limits: Limits) -> Upload:
         try:
             count = len(pdf)
             signed = _has_signatures(pdf)
+        except Exception as exc:
+            raise Refused(cannot_be_read(exc)) from exc
         finally:
             pdf.close()
     else:
@@ -140,11 +143,20 @@ def read_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[S
     the page before one): its scan is then decoded once, in full, instead of reduced and again in full."""
     started = time.monotonic()
     pages = _pdf_pages(upload, limits, likely_signed) if upload.kind == "pdf" else _image_pages(upload, limits)
-    for page in pages:
-        if time.monotonic() - started > limits.max_seconds:
-            raise Refused(deferred("reading took longer than {seconds:.0f} s (stopped at page {page})",
-                                   seconds=limits.max_seconds, page=page.number))
-        yield page
+    try:
+        for page in pages:
+            if time.monotonic() - started > limits.max_seconds:
+                raise Refused(deferred("reading took longer than {seconds:.0f} s (stopped at page {page})",
+                                       seconds=limits.max_seconds, page=page.number))
+            yield page
+    except Refused:
+        raise
+    except Exception as exc:  # a file that breaks a decoder: our words, the library's in parentheses, no traceback
+        raise Refused(cannot_be_read(exc)) from exc
+
+
+def cannot_be_read(exc: Exception) -> DeferredText:
+    return deferred("the file cannot be read ({error})", error=library_detail(exc, 200))
 
 
 def page_as_shown(upload: Upload, number: int, limits: Limits) -> SourcePage:

@@ -14,11 +14,13 @@ A file in ``received/`` without an upload row is a run that died between 1 and 3
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _, deferred
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
 from ..states import Outcome
@@ -43,8 +45,9 @@ def stage(path: Path, context: Context, name: str | None = None) -> UploadResult
     try:
         claimed = archive.claim(path)
     except PermissionError as exc:  # one unreadable file (a share's rights) must not stop the run
-        return UploadResult(path.name, "", "refused", f"cannot be read ({exc.strerror}); it stays in the inbox: "
-                                                      "give this account read access and check in again")
+        return UploadResult(path.name, "", "refused", deferred(
+            "cannot be read ({error}); it stays in the inbox: give this account read access and check in again",
+            error=exc.strerror))
     if claimed is None:
         return None
     claimed.original_name = name or claimed.original_name
@@ -52,14 +55,15 @@ def stage(path: Path, context: Context, name: str | None = None) -> UploadResult
         archive.hash_claimed(claimed)
         known = context.ledger.upload(claimed.sha256)
         if known is not None:
-            return _set_aside(context, claimed, f"the same file was already checked in as "
-                                                f"'{known['original_name']}' on {known['received_at'][:10]}")
+            return _set_aside(context, claimed, deferred(
+                "the same file was already checked in as '{name}' on {date}", name=known["original_name"],
+                date=dt.date.fromisoformat(known["received_at"][:10])))
         target = received / f"{claimed.sha256}{_suffix(claimed)}"
         if target.exists():
             # The same bytes are already in received/: earlier in this run, in a parallel run, or left by an
             # interrupted one (reconcile finishes that).
-            return _set_aside(context, claimed, f"the same file is already being checked in "
-                                                f"({target.relative_to(out)})")
+            return _set_aside(context, claimed, deferred("the same file is already being checked in ({stored})",
+                                                         stored=str(target.relative_to(out))))
         archive.store(claimed, target)
         return claimed
     except BaseException:
@@ -73,7 +77,8 @@ def _set_aside(context: Context, claimed: archive.Claim, why: str) -> UploadResu
     received = archive.received_dir(out, context.round_cfg.id)
     if claimed.path.parent != received:
         archive.store(claimed, archive.free_name(received / "duplicates", claimed.sha256[:16], _suffix(claimed)))
-    reason = f"{why}; nothing changed (kept as {claimed.path.relative_to(out)})"
+    reason = deferred("{why}; nothing changed (kept as {stored})", why=why,
+                      stored=str(claimed.path.relative_to(out)))
     with context.ledger.transaction() as cursor:
         Ledger.add_event(cursor, round_id=context.round_cfg.id, kind="upload_repeat", file_sha256=claimed.sha256,
                          reason=reason, details={"upload": claimed.original_name,
@@ -106,8 +111,8 @@ def _kind_or_blank(path: Path) -> str:
 def _refuse_link(link: Path, context: Context, received: Path) -> UploadResult:
     target = Path(link).resolve()
     sha, stored = archive.store_link(link, received / "links")
-    reason = (f"a link to {target} (not followed: only files put into the inbox itself are read); "
-              "copy the file into the inbox instead")
+    reason = deferred("a link to {target} (not followed: only files put into the inbox itself are read); copy the "
+                      "file into the inbox instead", target=str(target))
     with context.ledger.transaction() as cursor:
         if not Ledger.upload_known(cursor, sha):
             Ledger.add_upload(cursor, sha256=sha, round_id=context.round_cfg.id, original_name=link.name,
@@ -167,8 +172,8 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
 
     with Ledger.existing(out) as ledger:
         if not ledger.latest_documents(round_cfg.id):
-            raise InvalidInputError(f"{out}: no documents for round {round_cfg.id} in the ledger; "
-                                    "run `engagiert render` first")
+            raise InvalidInputError(_("{out}: no documents for round {round} in the ledger; run `engagiert render` "
+                                      "first").format(out=out, round=round_cfg.id))
         context = Context(round_cfg, out, ledger, settings)
         files = archive.inbox_files(paths)
         # The pool is forked before any upload is claimed, so no worker inherits a claim's lock.

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LedgerError
+from ..i18n import DeferredText
 from ..states import STATES
 from . import schema
 from .portal import PortalLedger
@@ -116,6 +117,8 @@ class Ledger(LedgerQueries, PortalLedger):
                   actor: str | None = None) -> None:
         if state is not None and state not in STATES:
             raise ValueError(f"unknown state {state!r}")
+        if isinstance(reason, DeferredText):  # its source beside the English, for a reader in another language
+            details = {**(details or {}), "reason_source": reason.source()}
         cursor.execute(
             "INSERT INTO events (at, round, ags, doc_id, kind, state, reason, actor, file_sha256, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

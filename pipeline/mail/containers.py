@@ -128,16 +128,18 @@ def _expand(attachments: list[Attachment], limits: MailLimits, depth: int, budge
         budget.parts -= 1
         budget.total -= attachment.size
         if budget.parts < 0:
-            raise Unreadable(f"more than {limits.max_parts} files in all, mails and archives inside included "
-                             "(a mail bomb?): not unpacked")
+            raise Unreadable(deferred("more than {limit} files in all, mails and archives inside included (a mail "
+                                      "bomb?): not unpacked", limit=limits.max_parts))
         if budget.total < 0:
-            raise Unreadable(f"more than {limits.max_total_bytes / 1e6:.0f} MB in all once unpacked: not unpacked")
+            raise Unreadable(deferred("more than {limit:.0f} MB in all once unpacked: not unpacked",
+                                      limit=limits.max_total_bytes / 1e6))
         found.append(attachment)
         inner_kind = None if (attachment.skipped or attachment.refused) else kind_of(attachment.data)
         if inner_kind is None:
             continue
         if depth >= limits.max_depth:
-            attachment.refused = f"mails and archives nested more than {limits.max_depth} deep: not unpacked"
+            attachment.refused = deferred("mails and archives nested more than {depth} deep: not unpacked",
+                                          depth=limits.max_depth)
             continue
         try:
             inner = _reader(inner_kind)(attachment.data, limits)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import checkin
 from ..errors import InvalidInputError, MailServerError
-from ..i18n import _, ngettext
+from ..i18n import _, deferred, ngettext, shown
 from ..ledger import Ledger
 from ..round import MailConfig, RoundConfig
 from ..smtp import tls_context
@@ -58,7 +58,7 @@ class MailboxRun:
             text = (_("Answered {recipient}.") if reply.state == "sent" else
                     _("Answer to {recipient} failed for now: {reason}") if reply.state == "failed" else
                     _("Answer to {recipient} not sent: {reason}"))
-            lines.append(text.format(recipient=reply.recipient, reason=reply.reason))
+            lines.append(text.format(recipient=reply.recipient, reason=shown(reply.reason)))
         return lines
 
     @property
@@ -89,18 +89,21 @@ def mail_settings_line(round_cfg: RoundConfig) -> str:
     """What `checkin --mail` would use: for `validate`, before the first run asks any server."""
     config = round_cfg.mail
     if config.password_file:
-        where = f"the file {config.password_file}" + ("" if config.password_file.is_file() else " (not there yet)")
+        where = (_("the file {file}") if config.password_file.is_file() else
+                 _("the file {file} (not there yet)")).format(file=config.password_file)
     else:
-        where = f"${config.password_env}" + (" (set)" if os.environ.get(config.password_env) else " (not set)")
-    answers = "no answers to senders"
+        where = (_("${variable} (set)") if os.environ.get(config.password_env) else
+                 _("${variable} (not set)")).format(variable=config.password_env)
+    answers = _("no answers to senders")
     if config.reply:
         host, port = config.smtp_server
-        answers = (f"answers from {config.reply_from or round_cfg.sender.email} through {host}:{port} "
-                   f"({config.smtp_tls})")
-    after = ", ".join(filter(None, ["marked read" if config.mark_seen else "",
-                                    f"moved to {config.move_to}" if config.move_to else ""])) or "left as they are"
-    return (f"Mail: {config.folder} of {config.user} at {config.host}:{config.imap_port} ({config.tls}), password "
-            f"from {where}; messages taken are {after}; {answers}.")
+        answers = _("answers from {address} through {server} ({tls})").format(
+            address=config.reply_from or round_cfg.sender.email, server=f"{host}:{port}", tls=config.smtp_tls)
+    after = ", ".join(filter(None, [_("marked read") if config.mark_seen else "",
+                                    _("moved to {folder}").format(folder=config.move_to) if config.move_to else ""]))
+    return _("Mail: {folder} of {user} at {server} ({tls}), password from {where}; messages taken are {after}; "
+             "{answers}.").format(folder=config.folder, user=config.user, server=f"{config.host}:{config.imap_port}",
+                                  tls=config.tls, where=where, after=after or _("left as they are"), answers=answers)
 
 
 @contextmanager
@@ -184,8 +187,7 @@ def check_in_mailbox(round_cfg: RoundConfig, out: Path, settings: checkin.Settin
             try:
                 run.replies = send_replies(ledger, round_cfg, out, config, password)
             except MailServerError as exc:
-                run.reply_error = f"{exc.message.replace('nothing was sent', 'no answer was sent')}; the answers " \
-                                  "are sent on the next run"
+                run.reply_error = exc.message
     return run
 
 
@@ -218,9 +220,9 @@ def _fetch_new(client, uidvalidity: int, config: MailConfig, taker: Taker, batch
                 data = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
                 taken = taker.take_bytes(data, "eml", f"{config.mailbox} UID {uid}", f"{config.folder}/{uid}",
                                          origin)
-                taken.unpacked.refused = (f"the message is {size / 1e6:.0f} MB, more than a mail may be "
-                                          f"({taker.max_message_bytes / 1e6:.0f} MB): not downloaded (only its "
-                                          "header is kept); it stays in the mailbox")
+                taken.unpacked.refused = deferred("the message is {size:.0f} MB, more than a mail may be ({limit:.0f} "
+                                                  "MB): not downloaded (only its header is kept); it stays in the "
+                                                  "mailbox", size=size / 1e6, limit=taker.max_message_bytes / 1e6)
                 taken.staged.clear()
                 batch.add(taken)
                 run.new += 1

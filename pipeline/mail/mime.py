@@ -93,23 +93,23 @@ def automatic(message: Message, result: Unpacked) -> str:
         return f"Precedence: {precedence}"
     for name in ("List-Id", "List-Unsubscribe", "List-Post"):
         if _header(message, name):
-            return f"a mailing list ({name})"
+            return deferred("a mailing list ({header})", header=name)
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
         if _header(message, name):
-            return f"an automatic reply ({name})"
+            return deferred("an automatic reply ({header})", header=name)
     suppress = _header(message, "X-Auto-Response-Suppress").lower()
     if any(word in suppress for word in ("all", "autoreply", "oof")):
         return f"X-Auto-Response-Suppress: {suppress}"
     if _header(message, "Return-Path").replace(" ", "") == "<>":
-        return "a delivery report (empty Return-Path)"
+        return deferred("a delivery report (empty Return-Path)")
     if message.get_content_type() == "multipart/report":
-        return "a delivery or read report"
+        return deferred("a delivery or read report")
     local = (result.sender or "").partition("@")[0]
     if any(local.startswith(prefix) for prefix in NO_REPLY_SENDERS):
-        return f"sent by {result.sender}"
+        return deferred("sent by {sender}", sender=result.sender)
     subject = (result.subject or "").lower()
     if any(word in subject[:60] for word in AUTO_SUBJECTS):
-        return f"an automatic reply (subject '{(result.subject or '')[:60]}')"
+        return deferred("an automatic reply (subject '{subject}')", subject=(result.subject or "")[:60])
     return ""
 
 
@@ -124,11 +124,13 @@ def _walk(message: Message, result: Unpacked, limits: MailLimits) -> None:
         part = pending.pop(0)
         seen += 1
         if seen > limits.max_parts:
-            raise Unreadable(f"more than {limits.max_parts} MIME parts (a mail bomb?): not unpacked")
+            raise Unreadable(deferred("more than {limit} MIME parts (a mail bomb?): not unpacked",
+                                      limit=limits.max_parts))
         content_type = part.get_content_type()
         if content_type.startswith("multipart/") and not part.is_multipart():
-            defects = ", ".join(type(defect).__name__ for defect in part.defects[:3]) or "no boundary"
-            raise Unreadable(f"a broken MIME structure: its parts cannot be told apart ({defects})")
+            defects = ", ".join(type(defect).__name__ for defect in part.defects[:3]) or deferred("no boundary")
+            raise Unreadable(deferred("a broken MIME structure: its parts cannot be told apart ({defects})",
+                                      defects=defects))
         if part.is_multipart():
             if content_type == "multipart/encrypted":
                 raise Unreadable(deferred("the mail is encrypted (PGP/MIME): it cannot be read; ask for it "

@@ -17,6 +17,10 @@ for _name in ("extract_msg", "tnefparse", "RTFDE"):
     logging.getLogger(_name).setLevel(logging.CRITICAL + 1)
 
 
+def too_many_attachments(limits: MailLimits):
+    return deferred("more than {limit} attachments (a mail bomb?): not unpacked", limit=limits.max_parts)
+
+
 def read_msg(data: bytes, limits: MailLimits) -> Unpacked:
     import extract_msg
     from extract_msg.enums import AttachmentType
@@ -24,18 +28,18 @@ def read_msg(data: bytes, limits: MailLimits) -> Unpacked:
     try:
         message = extract_msg.openMsg(data, strict=False)
     except Exception as exc:  # noqa: BLE001 - the library raises many kinds for a damaged file
-        raise Unreadable(f"an Outlook message (.msg) that cannot be read ({type(exc).__name__}); "
-                         "ask for the attachment itself") from exc
+        raise Unreadable(deferred("an Outlook message (.msg) that cannot be read ({error}); ask for the attachment "
+                                  "itself", error=type(exc).__name__)) from exc
     result = Unpacked("msg")
     try:
         _msg_headers(message, result)
         try:
             attachments = list(getattr(message, "attachments", []) or [])
         except Exception as exc:  # noqa: BLE001
-            raise Unreadable(f"the attachments of this Outlook message cannot be read ({type(exc).__name__})") \
-                from exc
+            raise Unreadable(deferred("the attachments of this Outlook message cannot be read ({error})",
+                                      error=type(exc).__name__)) from exc
         if len(attachments) > limits.max_parts:
-            raise Unreadable(f"more than {limits.max_parts} attachments (a mail bomb?): not unpacked")
+            raise Unreadable(too_many_attachments(limits))
         for number, attachment in enumerate(attachments, start=1):
             result.attachments.append(_msg_attachment(attachment, number, AttachmentType))
         if not result.attachments:
@@ -82,7 +86,7 @@ def _msg_attachment(attachment, number: int, kinds) -> Attachment:
         data = _quiet(lambda: embedded.exportBytes()) if embedded is not None else None
         if not data:
             return Attachment(name, "application/vnd.ms-outlook", b"",
-                              refused="an attached Outlook message that cannot be read")
+                              refused=deferred("an attached Outlook message that cannot be read"))
         return Attachment(name if name.lower().endswith(".msg") else f"{name}.msg", "application/vnd.ms-outlook",
                           data)
     if kind == kinds.WEB:
@@ -90,7 +94,8 @@ def _msg_attachment(attachment, number: int, kinds) -> Attachment:
             "a link to a file in the cloud (OneDrive, SharePoint), not the file: ask for the file itself"))
     data = _quiet(lambda: attachment.data)
     if not isinstance(data, bytes | bytearray):
-        return Attachment(name, content_type, b"", refused="an attachment Outlook stored in a form we cannot read")
+        return Attachment(name, content_type, b"",
+                          refused=deferred("an attachment Outlook stored in a form we cannot read"))
     return Attachment(name, content_type, bytes(data))
 
 
@@ -100,10 +105,11 @@ def read_tnef(data: bytes, limits: MailLimits) -> Unpacked:
     try:
         tnef = TNEF(data)
     except Exception as exc:  # noqa: BLE001
-        raise Unreadable(f"a winmail.dat (Outlook TNEF) that cannot be read ({type(exc).__name__})") from exc
+        raise Unreadable(deferred("a winmail.dat (Outlook TNEF) that cannot be read ({error})",
+                                  error=type(exc).__name__)) from exc
     result = Unpacked("tnef")
     if len(tnef.attachments) > limits.max_parts:
-        raise Unreadable(f"more than {limits.max_parts} attachments (a mail bomb?): not unpacked")
+        raise Unreadable(too_many_attachments(limits))
     for number, attachment in enumerate(tnef.attachments, start=1):
         name = _quiet(attachment.long_filename) or _quiet(lambda attachment=attachment: attachment.name) or ""
         if isinstance(name, bytes):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..i18n import N_, deferred, deferred_n
+from ..i18n import N_, DeferredText, deferred, deferred_join, deferred_n
 from ..ledger import Ledger, now_iso
 from ..round import RoundConfig
 from ..states import EventKind, Outcome
@@ -31,8 +31,8 @@ def summary_of(taken: Taken) -> tuple[str, str]:
         return Outcome.REFUSED, deferred("no attachment: the mail has only HTML text (never shown here); nothing to "
                                          "check in")
     if taken.staged:
-        return Outcome.REFUSED, "no attachment to check in: " + "; ".join(
-            f"{staged.attachment.label}: {staged.attachment.skipped}" for staged in taken.staged[:3])
+        return Outcome.REFUSED, deferred("no attachment to check in: {parts}", parts=deferred_join("; ", (
+            deferred_join(": ", (staged.attachment.label, staged.attachment.skipped)) for staged in taken.staged[:3])))
     return Outcome.REFUSED, deferred("no attachment: nothing to check in")
 
 
@@ -146,13 +146,16 @@ def _sender_on_documents(ledger: Ledger, cursor, round_cfg: RoundConfig, taken: 
                                       sender == known})
 
 
-def sender_note(sender: str | None, known: str) -> str:
+def sender_note(sender: str | None, known: str) -> DeferredText:
     if not sender:
-        return "came in a mail or archive without a sender"
+        return deferred("came in a mail or archive without a sender")
     if sender == known:
-        return f"came by e-mail from {sender}, the municipality's known address"
+        return deferred("came by e-mail from {sender}, the municipality's known address", sender=sender)
     if known and sender.rpartition("@")[2] == known.rpartition("@")[2]:
-        return f"came by e-mail from {sender}: not the known address {known}, but the same domain"
+        return deferred("came by e-mail from {sender}: not the known address {known}, but the same domain",
+                        sender=sender, known=known)
     if known:
-        return f"came by e-mail from {sender}: not the municipality's known address {known}; checked in all the same"
-    return f"came by e-mail from {sender} (the signatories file has no address for this municipality)"
+        return deferred("came by e-mail from {sender}: not the municipality's known address {known}; checked in all "
+                        "the same", sender=sender, known=known)
+    return deferred("came by e-mail from {sender} (the signatories file has no address for this municipality)",
+                    sender=sender)

@@ -22,6 +22,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from ..german import long_date, verdict_in_german
+from ..i18n import _, deferred
 from ..ledger import Ledger
 from ..round import MailConfig, RoundConfig
 from ..smtp import open_smtp
@@ -47,11 +48,11 @@ def plan_reply(config: MailConfig, round_cfg: RoundConfig, taken: Taken) -> tupl
     recipient = unpacked.reply_to or unpacked.sender
     own = {address.lower() for address in (round_cfg.sender.email, config.reply_from, config.user) if "@" in address}
     if not recipient:
-        return "not_sent", "the mail names no sender"
+        return "not_sent", deferred("the mail names no sender")
     if unpacked.auto:
-        return "not_sent", f"no answer to an automatic mail or a list: {unpacked.auto}"
+        return "not_sent", deferred("no answer to an automatic mail or a list: {why}", why=unpacked.auto)
     if recipient in own or (unpacked.sender or "") in own:
-        return "not_sent", "sent from the office's own address"
+        return "not_sent", deferred("sent from the office's own address")
     return "pending", recipient
 
 
@@ -145,7 +146,8 @@ def send_replies(ledger: Ledger, round_cfg: RoundConfig, out: Path, config: Mail
     login = config.smtp_login
     # A server that cannot be reached raises MailServerError: the answers stay pending for the next run.
     connection = open_smtp(host, port, tls=config.smtp_tls, user=login, password=password if login else "",
-                           ca_file=config.ca_file)
+                           ca_file=config.ca_file,
+                           afterwards=_("no answer was sent; the answers are sent on the next run"))
     outcomes: list[ReplyOutcome] = []
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with connection:
@@ -160,16 +162,20 @@ def send_replies(ledger: Ledger, round_cfg: RoundConfig, out: Path, config: Mail
                 connection.send_message(message)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, text = next(iter(exc.recipients.values()), (0, b""))
-                state, reason, error = "not_sent", f"the server refused {recipient}: {code} {_text(text)}", True
+                state, error = "not_sent", True
+                reason = deferred("the server refused {recipient}: {code} {text}", recipient=recipient, code=code,
+                                  text=_text(text))
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 temporary = 400 <= exc.smtp_code < 500
                 state = "failed" if temporary else "not_sent"
-                reason, error = f"the server refused the answer: {exc.smtp_code} {_text(exc.smtp_error)}", True
+                reason, error = deferred("the server refused the answer: {code} {text}", code=exc.smtp_code,
+                                         text=_text(exc.smtp_error)), True
             except (OSError, smtplib.SMTPException) as exc:
                 # It may or may not have gone out: never sent again (one answer at most); the rest wait.
-                _finish(ledger, round_cfg, row, "not_sent", f"the connection broke while sending ({exc}); it may "
-                        "not have arrived, and is not sent again", message, context)
-                outcomes.append(ReplyOutcome(sha, recipient, "not_sent", str(exc), error=True))
+                reason = deferred("the connection broke while sending ({error}); it may not have arrived, and is not "
+                                  "sent again", error=str(exc))
+                _finish(ledger, round_cfg, row, "not_sent", reason, message, context)
+                outcomes.append(ReplyOutcome(sha, recipient, "not_sent", reason, error=True))
                 break
             _finish(ledger, round_cfg, row, state, reason, message, context)
             outcomes.append(ReplyOutcome(sha, recipient, state, reason, error))
@@ -190,7 +196,10 @@ def _finish(ledger: Ledger, round_cfg: RoundConfig, row, state: str, reason: str
                             reply_message_id=reply_id if state == "sent" else None)
         Ledger.add_event(cursor, round_id=round_cfg.id, kind=EventKind.REPLY, file_sha256=sha,
                          ags=documents[0]["ags"] if len({d["ags"] for d in documents}) == 1 else None,
-                         reason=(f"answered {row['recipient']}" if state == "sent" else
-                                 f"answer to {row['recipient']} {state.replace('_', ' ')}: {reason}"),
+                         reason=deferred("answered {recipient}", recipient=row["recipient"]) if state == "sent" else
+                         deferred("answer to {recipient} not sent: {reason}", recipient=row["recipient"], reason=reason)
+                         if state == "not_sent" else
+                         deferred("answer to {recipient} failed for now: {reason}", recipient=row["recipient"],
+                                  reason=reason),
                          details={"to": row["recipient"], "state": state, "reply_message_id": reply_id,
                                   "verdicts": [f"{d['doc_id']}: {d['verdict']}" for d in documents]})

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .. import checkin
 from ..errors import InvalidInputError, LedgerError
+from ..i18n import _
 from ..ledger import Ledger
 from ..paths import mail_dir, round_dir
 from ..round import RoundConfig
@@ -51,8 +52,8 @@ def mail_lock(out: Path, round_id: str) -> Iterator[None]:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise LedgerError(f"another engagiert is taking mail into {out} (round {round_id}) right now; "
-                              "try again when it has finished") from exc
+            raise LedgerError(_("another engagiert is taking mail into {out} (round {round}) right now; try again "
+                                "when it has finished").format(out=out, round=round_id)) from exc
         yield
     finally:
         handle.close()
@@ -60,8 +61,8 @@ def mail_lock(out: Path, round_id: str) -> Iterator[None]:
 
 def require_documents(ledger: Ledger, round_cfg: RoundConfig, out: Path) -> None:
     if not ledger.latest_documents(round_cfg.id):
-        raise InvalidInputError(f"{out}: no documents for round {round_cfg.id} in the ledger; "
-                                "run `engagiert render` first")
+        raise InvalidInputError(_("{out}: no documents for round {round} in the ledger; run `engagiert render` "
+                                  "first").format(out=out, round=round_cfg.id))
 
 
 class Batch:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import checkin
+from ..errors import library_detail
 from ..fileio import write_bytes_atomic
 from ..i18n import deferred
 from ..ledger import Ledger
@@ -91,8 +92,9 @@ class Taker:
     def read(self, data: bytes, kind: str) -> Unpacked:
         if len(data) > self.max_message_bytes:
             result = Unpacked(kind)
-            result.refused = (f"{len(data) / 1e6:.0f} MB, more than a mail or archive may be "
-                              f"({self.max_message_bytes / 1e6:.0f} MB: {MESSAGE_UPLOADS} times the upload limit)")
+            result.refused = deferred("{size:.0f} MB, more than a mail or archive may be ({limit:.0f} MB: {times} "
+                                      "times the upload limit)", size=len(data) / 1e6,
+                                      limit=self.max_message_bytes / 1e6, times=MESSAGE_UPLOADS)
             return result
         try:
             return unpack(data, kind, self.limits)
@@ -109,11 +111,12 @@ class Taker:
             return result
         except RecursionError:
             result = Unpacked(kind)
-            result.refused = "nested too deeply to be read (a mail bomb?)"
+            result.refused = deferred("nested too deeply to be read (a mail bomb?)")
             return result
         except Exception as exc:  # noqa: BLE001 - a library tripping over a bad mail must not stop the run
             result = Unpacked(kind)
-            result.refused = f"{describe(kind)} that cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+            result.refused = deferred("{kind} that cannot be read ({error})", kind=describe(kind),
+                                      error=library_detail(exc))
             return result
 
     def take_file(self, path: Path) -> Taken | MessageResult | None:
@@ -202,4 +205,4 @@ class Taker:
 
 
 def describe(kind: str) -> str:
-    return KINDS.get(kind, kind)
+    return deferred(KINDS[kind]) if kind in KINDS else kind

@@ -31,8 +31,8 @@ def read_zip(data: bytes, limits: MailLimits) -> Unpacked:
                                   error=str(exc))) from exc
     result = Unpacked("zip")
     if len(members) > limits.max_parts:
-        raise Unreadable(f"a ZIP archive of {len(members)} files, more than the limit of {limits.max_parts} "
-                         "(a ZIP bomb?): not unpacked")
+        raise Unreadable(deferred("a ZIP archive of {count} files, more than the limit of {limit} (a ZIP bomb?): "
+                                  "not unpacked", count=len(members), limit=limits.max_parts))
     budget = limits.max_total_bytes
     for number, member in enumerate(members, start=1):
         if member.is_dir():
@@ -57,11 +57,11 @@ def _why_not(member: zipfile.ZipInfo, limits: MailLimits, budget: int) -> str:
     if member.flag_bits & 0x1:
         return deferred("protected by a password: ask for it without a password")
     if member.file_size > budget:
-        return (f"would unpack to {member.file_size / 1e6:.0f} MB, more than the {limits.max_total_bytes / 1e6:.0f} MB "
-                "one mail or archive may hold")
+        return deferred("would unpack to {size:.0f} MB, more than the {limit:.0f} MB one mail or archive may hold",
+                        size=member.file_size / 1e6, limit=limits.max_total_bytes / 1e6)
     if member.compress_size and member.file_size / member.compress_size > limits.max_ratio:
-        return (f"packed {member.file_size // member.compress_size} times smaller than it is (a ZIP bomb?): "
-                "not unpacked")
+        return deferred("packed {ratio} times smaller than it is (a ZIP bomb?): not unpacked",
+                        ratio=member.file_size // member.compress_size)
     return ""
 
 
@@ -73,11 +73,12 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, allowed: int
             while block := stream.read(CHUNK):
                 buffer.write(block)
                 if buffer.tell() > allowed:
-                    return b"", "unpacks to more than the archive says (a ZIP bomb?): not unpacked"
+                    return b"", deferred("unpacks to more than the archive says (a ZIP bomb?): not unpacked")
     except RuntimeError as exc:  # encrypted without the flag we checked, or similar
-        return b"", f"cannot be unpacked ({exc})"
+        return b"", deferred("cannot be unpacked ({error})", error=str(exc))
     except NotImplementedError as exc:
-        return b"", f"packed with a method we cannot unpack ({exc}): ask for a plain ZIP or the file itself"
+        return b"", deferred("packed with a method we cannot unpack ({error}): ask for a plain ZIP or the file itself",
+                             error=str(exc))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        return b"", f"damaged in the archive ({exc})"
+        return b"", deferred("damaged in the archive ({error})", error=str(exc))
     return buffer.getvalue(), ""

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from ..i18n import N_, _, language, ngettext, state_label
+from ..i18n import N_, _, from_source, language, ngettext, state_label
 from ..ledger import LEDGER_FILE, Ledger
 from ..states import EventKind
 from .status import _table
@@ -85,13 +85,16 @@ def _kind(kind: str) -> str:
 
 
 def _reason(event: dict) -> str:
-    """The reason in the reader's language: German from the reason code check-in records (a clerk's own words
-    as typed)."""
+    """The reason in the reader's language: German from the reason code check-in records, or from the English
+    text's source kept beside it (mail, answers); a clerk's own words as typed."""
+    details = event["details"]
     if not event["reason"] or language() == "en":
         return event["reason"] or ""
+    if "code" not in details and isinstance(details.get("reason_source"), dict):
+        return from_source(details["reason_source"]).shown()
     from ..german import reason_in_german
 
-    return reason_in_german(event["details"].get("code"), event["reason"], event["details"])
+    return reason_in_german(details.get("code"), event["reason"], details)
 
 
 def format_history(data: dict) -> str:
@@ -109,7 +112,7 @@ def format_history(data: dict) -> str:
     lines = [title, "", *table[:2]]
     for event, row in zip(data["events"], table[2:], strict=True):
         lines.append(row)
-        details = {key: value for key, value in event["details"].items() if key != "code"}
+        details = {key: value for key, value in event["details"].items() if key not in ("code", "reason_source")}
         for label, text in ((_("reason"), _reason(event)), (_("file"), (event["file_sha256"] or "")[:12]),
                             (_("details"), _details_text(details))):
             if text:
