@@ -125,6 +125,21 @@ def _require(table: dict, key: str, where: str, path: Path, kind=str):
     return value
 
 
+TOML_POSITION = re.compile(r"^(?P<what>.*?) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$",
+                           re.S)
+
+
+def toml_error(path: Path, exc: Exception) -> str:
+    """Where the file breaks TOML, in the reader's language; what tomllib says about it in parentheses."""
+    found = TOML_POSITION.match(str(exc))
+    if not found:
+        return _("{file}: not valid TOML: {error}").format(file=path, error=exc)
+    if not found["line"]:
+        return _("{file}: not valid TOML at the end of the file ({error})").format(file=path, error=found["what"])
+    return _("{file}: not valid TOML at line {line}, column {column} ({error})").format(
+        file=path, line=found["line"], column=found["column"], error=found["what"])
+
+
 def load_round(path: Path) -> RoundConfig:
     path = Path(path)
     if not path.exists():
@@ -134,7 +149,7 @@ def load_round(path: Path) -> RoundConfig:
     try:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(_("{file}: not valid TOML: {error}").format(file=path, error=exc)) from exc
+        raise InvalidInputError(toml_error(path, exc)) from exc
 
     _check_keys(data, path)
     round_table = data.get("round", {})
@@ -206,15 +221,19 @@ def _letter_templates(value, path: Path) -> Path:
     from .templating import OVERRIDABLE
 
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{path}: [letter] templates must be a folder name, not {value!r}")
+        raise InvalidInputError(_("{file}: [letter] templates must be a folder name, not {value!r}").format(
+            file=path, value=value))
     folder = path.parent / value.strip()
     if not folder.is_dir():
-        raise InvalidInputError(f"{path}: [letter] templates: the folder {folder} does not exist")
+        raise InvalidInputError(_("{file}: [letter] templates: the folder {folder} does not exist").format(
+            file=path, folder=folder))
     unknown = sorted(item.name for item in folder.iterdir() if item.is_file() and item.name not in OVERRIDABLE
                      and not item.name.startswith("."))
     if unknown:  # a misspelt file name would otherwise be ignored without a word
-        raise InvalidInputError(f"{path}: [letter] templates: {folder} holds {', '.join(unknown)}, which replace "
-                                f"nothing; a round may replace: {', '.join(OVERRIDABLE)}")
+        raise InvalidInputError(_("{file}: [letter] templates: {folder} holds {unknown}, which replace nothing; a "
+                                  "round may replace: {known}").format(file=path, folder=folder,
+                                                                       unknown=", ".join(unknown),
+                                                                       known=", ".join(OVERRIDABLE)))
     return folder
 
 
@@ -232,9 +251,9 @@ KNOWN_KEYS = {
 
 def _check_keys(data: dict, path: Path) -> None:
     if isinstance(data.get("mail"), dict) and "password" in data["mail"]:
-        raise InvalidInputError(f"{path}: [mail] password does not belong in round.toml (it is copied and "
-                                "mailed around): put it in the environment variable named by password_env "
-                                "(default ENGAGIERT_MAIL_PASSWORD) or in a file named by password_file")
+        raise InvalidInputError(_("{file}: [mail] password does not belong in round.toml (it is copied and mailed "
+                                  "around): put it in the environment variable named by password_env (default "
+                                  "ENGAGIERT_MAIL_PASSWORD) or in a file named by password_file").format(file=path))
     unknown = sorted(set(data) - set(KNOWN_KEYS))
     if unknown:
         raise InvalidInputError(_("{file}: unknown section(s) or key(s) outside a section: {unknown}; known "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidInputError
+from .i18n import _
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,12 @@ def load_mail(table: dict, path: Path, sender) -> MailConfig:  # sender: round.S
         value = table[key]
         wanted = {"port": int, "smtp_port": int, "mark_seen": bool, "reply": bool}.get(key, str)
         if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise InvalidInputError(f"{path}: [mail] {key} must be a {'number' if wanted is int else wanted.__name__}"
-                                    f"{' (true or false)' if wanted is bool else ''}, not {value!r}")
+            kind = _("a number") if wanted is int else _("a bool (true or false)") if wanted is bool else _("a text")
+            raise InvalidInputError(_("{file}: [mail] {key} must be {kind}, not {value!r}").format(
+                file=path, key=key, kind=kind, value=value))
         if wanted is int and not 0 < value < 65536:
-            raise InvalidInputError(f"{path}: [mail] {key} must be a port number (1 to 65535), not {value}")
+            raise InvalidInputError(_("{file}: [mail] {key} must be a port number (1 to 65535), not {value}").format(
+                file=path, key=key, value=value))
         values[key] = value.strip() if isinstance(value, str) and key not in ("password_env",) else value
     for key in ("password_file", "ca_file"):
         if values.get(key):
@@ -109,23 +112,26 @@ def load_mail(table: dict, path: Path, sender) -> MailConfig:  # sender: round.S
     config = MailConfig(**values)
     for key in ("host", "user"):
         if not getattr(config, key):
-            raise InvalidInputError(f"{path}: [mail] needs '{key}' (or leave the section out)")
+            raise InvalidInputError(_("{file}: [mail] needs '{key}' (or leave the section out)").format(
+                file=path, key=key))
     for key in ("tls", "smtp_tls"):
         if getattr(config, key) not in TLS_MODES:
-            raise InvalidInputError(f"{path}: [mail] {key} must be one of {', '.join(TLS_MODES)}, "
-                                    f"not {getattr(config, key)!r}")
+            raise InvalidInputError(_("{file}: [mail] {key} must be one of {modes}, not {value!r}").format(
+                file=path, key=key, modes=", ".join(TLS_MODES), value=getattr(config, key)))
     for key, host in (("tls", config.host), ("smtp_tls", config.smtp_server[0])):
         if getattr(config, key) == "none" and host.lower().strip("[]") not in LOOPBACK \
                 and not host.startswith("127."):
-            raise InvalidInputError(f"{path}: [mail] {key} = \"none\" would send the password unencrypted to "
-                                    f"{host}; use \"ssl\" or \"starttls\" (\"none\" is only for a server on "
-                                    "this computer)")
+            raise InvalidInputError(_("{file}: [mail] {key} = \"none\" would send the password unencrypted to "
+                                      "{host}; use \"ssl\" or \"starttls\" (\"none\" is only for a server on this "
+                                      "computer)").format(file=path, key=key, host=host))
     if not config.folder:
-        raise InvalidInputError(f"{path}: [mail] folder must name a folder, e.g. \"INBOX\"")
+        raise InvalidInputError(_("{file}: [mail] folder must name a folder, e.g. \"INBOX\"").format(file=path))
     if config.reply and not (config.reply_from or sender.email):
-        raise InvalidInputError(f"{path}: [mail] reply = true needs a From address: reply_from, or [sender] email")
+        raise InvalidInputError(_("{file}: [mail] reply = true needs a From address: reply_from, or [sender] "
+                                  "email").format(file=path))
     if not config.password_env and not config.password_file:
-        raise InvalidInputError(f"{path}: [mail] needs password_env or password_file: where the password is")
+        raise InvalidInputError(_("{file}: [mail] needs password_env or password_file: where the password "
+                                  "is").format(file=path))
     return config
 
 
@@ -133,12 +139,13 @@ def load_portal(table: dict, path: Path) -> PortalConfig:
     values: dict = {}
     url = table.get("public_url", "")
     if not isinstance(url, str) or (url.strip() and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url.strip())):
-        raise InvalidInputError(f"{path}: [portal] public_url must be an http(s) address like "
-                                f"\"https://engagiert.nrw.example\", not {url!r}")
+        raise InvalidInputError(_("{file}: [portal] public_url must be an http(s) address like "
+                                  "\"https://engagiert.nrw.example\", not {value!r}").format(file=path, value=url))
     values["public_url"] = url.strip().rstrip("/")
     until = table.get("link_valid_until")
     if until is not None and (not isinstance(until, dt.date) or isinstance(until, dt.datetime)):
-        raise InvalidInputError(f"{path}: [portal] link_valid_until must be a date like 2024-12-31")
+        raise InvalidInputError(_("{file}: [portal] link_valid_until must be a date like 2024-12-31").format(
+            file=path))
     values["link_valid_until"] = until
     for key, kind, low in (("trusted_proxies", int, 0), ("session_hours", float, 0.01),
                            ("max_request_mb", float, 0.001), ("link_requests_per_minute", int, 1),
@@ -148,7 +155,8 @@ def load_portal(table: dict, path: Path) -> PortalConfig:
         value = table[key]
         wrong_type = kind is int and not isinstance(value, int)
         if isinstance(value, bool) or not isinstance(value, int | float) or wrong_type or value < low:
-            raise InvalidInputError(f"{path}: [portal] {key} must be a {'whole ' if kind is int else ''}number of at "
-                                    f"least {low}, not {value!r}")
+            text = (_("{file}: [portal] {key} must be a whole number of at least {low}, not {value!r}") if kind is int
+                    else _("{file}: [portal] {key} must be a number of at least {low}, not {value!r}"))
+            raise InvalidInputError(text.format(file=path, key=key, low=low, value=value))
         values[key] = kind(value)
     return PortalConfig(**values)

@@ -52,9 +52,10 @@ def load_weasyprint():
         import weasyprint
     except (OSError, ImportError) as exc:  # cffi raises OSError when a shared library is missing
         from .errors import MissingDependencyError
+        from .i18n import _
 
-        raise MissingDependencyError(
-            f"WeasyPrint cannot load a system library ({exc}). Install them with:\n"
+        raise MissingDependencyError(_(
+            "WeasyPrint cannot load a system library ({error}). Install them with:\n"
             "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
-        ) from exc
+        ).format(error=exc)) from exc
     return weasyprint

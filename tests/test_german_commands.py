@@ -279,3 +279,56 @@ def test_answers_to_senders_and_their_failures_read_as_german(runner, fresh_roun
     with sqlite3.connect(fresh_round / "out" / "ledger.sqlite") as ledger:
         stored = ledger.execute("SELECT state, reason FROM replies").fetchone()
     assert stored == ("not_sent", "the server refused refuse@alfter.example: 550 5.1.1 mailbox unavailable")
+
+
+def test_the_error_paths_of_round_file_arguments_and_ledger_are_german(runner, fresh_round, tmp_path):
+    from .test_round_file import round_with, validate
+
+    broken = tmp_path / "kaputt.toml"
+    broken.write_text("[round]\ntitel = Wahl\n", encoding="utf-8")
+    assert in_round(runner, fresh_round, "status").exit_code == 0
+    result = engagiert_in(runner, "status", "--out", str(fresh_round / "out"), "--round", str(broken))
+    assert result.exit_code == 2
+    assert result.output == f"Fehler: {broken}: kein gültiges TOML in Zeile 2, Spalte 9 (Invalid value)\n"
+    broken.write_text("titel = [\n", encoding="utf-8")
+    end = engagiert_in(runner, "status", "--out", str(fresh_round / "out"), "--round", str(broken))
+    assert end.output == f"Fehler: {broken}: kein gültiges TOML am Ende der Datei (Invalid value)\n"
+    mail = validate(runner, tmp_path, round_with(tmp_path, '[mail]\nhost = "x.example"\nuser = "u"\nport = "993"'))
+    assert mail.output == f"Fehler: {tmp_path / 'round.toml'}: [mail] port muss eine Zahl sein, nicht '993'\n"
+    portal = validate(runner, tmp_path, round_with(tmp_path, '[portal]\npublic_url = "engagiert.nrw"'))
+    assert portal.output == (f"Fehler: {tmp_path / 'round.toml'}: [portal] public_url muss eine http(s)-Adresse wie "
+                             "\"https://engagiert.nrw.example\" sein, nicht 'engagiert.nrw'\n")
+    backup = engagiert_in(runner, "backup", "--out", str(fresh_round / "out"))
+    assert backup.exit_code == 2 and backup.output.splitlines()[0] == "Aufruf: engagiert backup [OPTIONEN] ZIEL"
+    assert backup.output.splitlines()[-1] == "Fehler: Fehlendes Argument 'ZIEL'."
+    user = engagiert_in(runner, "user", "--out", str(fresh_round / "out"))
+    assert "Fehler: Fehlendes Argument '{add|list}'. Zur Auswahl:" in user.output
+    with sqlite3.connect(fresh_round / "out" / "ledger.sqlite") as ledger:
+        ledger.execute("PRAGMA user_version = 99")
+    newer = in_round(runner, fresh_round, "status")
+    assert newer.exit_code == 4
+    assert newer.output == (f"Fehler: {fresh_round / 'out' / 'ledger.sqlite'}: von einem neueren engagiert "
+                            "geschrieben (Schema 99); bitte zuerst aktualisieren\n")
+    for output in (result.output, mail.output, portal.output, backup.output, newer.output):
+        german_text(output)
+
+
+def engagiert_in(runner, *args: str):
+    return runner.invoke(cli, list(args), prog_name="engagiert")
+
+
+def test_a_file_the_account_may_not_read_is_refused_in_german(runner, fresh_round, monkeypatch):
+    from pipeline.checkin import archive
+
+    inbox = fresh_round / "inbox"
+    inbox.mkdir()
+    (inbox / "gesperrt.pdf").write_bytes(b"%PDF-1.7 whatever")
+
+    def claim(path):  # as root, file modes do not stop us: a share's refusal, simulated
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(archive, "claim", claim)
+    result = in_round(runner, fresh_round, "checkin", "-q", "--inbox", str(inbox))
+    assert ("gesperrt.pdf: ABGEWIESEN: lässt sich nicht lesen (Zugriff verweigert); die Datei bleibt im "
+            "Eingangsordner: bitte diesem Benutzerkonto Leserechte geben und erneut prüfen") in result.output.splitlines()
+    german_text(result.output)

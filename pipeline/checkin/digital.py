@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..i18n import _
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,17 @@ def load_trust_roots(paths: list[Path]) -> list:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise InvalidInputError(f"{path}: cannot read trust root ({exc.strerror})") from exc
+            raise InvalidInputError(_("{file}: cannot read trust root ({error})").format(
+                file=path, error=_(exc.strerror) if exc.strerror else exc)) from exc
         try:
-            blocks = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+            blocks = [der for _kind, _headers, der in pem.unarmor(data, multiple=True)] if pem.detect(data) \
+                else [data]
             roots.extend(x509.Certificate.load(block) for block in blocks)
             for root in roots:
                 root.native  # noqa: B018 - parse now, so a broken file fails here with its name
         except Exception as exc:
-            raise InvalidInputError(f"{path}: not an X.509 certificate (PEM or DER): {exc}") from exc
+            raise InvalidInputError(_("{file}: not an X.509 certificate (PEM or DER): {error}").format(
+                file=path, error=exc)) from exc
     return roots
 
 

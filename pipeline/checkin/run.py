@@ -47,7 +47,7 @@ def stage(path: Path, context: Context, name: str | None = None) -> UploadResult
     except PermissionError as exc:  # one unreadable file (a share's rights) must not stop the run
         return UploadResult(path.name, "", "refused", deferred(
             "cannot be read ({error}); it stays in the inbox: give this account read access and check in again",
-            error=exc.strerror))
+            error=deferred(exc.strerror or "Permission denied")))  # the system's words, in the catalogue (cli/base.py)
     if claimed is None:
         return None
     claimed.original_name = name or claimed.original_name

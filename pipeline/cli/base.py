@@ -78,6 +78,18 @@ class TranslatedCommand(_Translated, click.Command):
     pass
 
 
+#: The arguments' names as the usage line and click's errors show them, for the catalogue.
+ARGUMENT_NAMES = (N_("DESTINATION"), N_("[PATHS]..."), N_("[NAME]"))
+
+
+class TranslatedArgument(click.Argument):
+    """An argument whose name in the usage line and in click's errors ("Missing argument 'DESTINATION'") is in
+    the reader's language; the command line itself is the same in every language."""
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        return _(super().make_metavar(ctx))
+
+
 def _write_traceback(exc: BaseException) -> str:
     """The traceback of an unexpected error, for whoever maintains the tool: in the user's cache folder
     (ENGAGIERT_DEBUG=1 prints it as well)."""
@@ -95,7 +107,7 @@ def _write_traceback(exc: BaseException) -> str:
         path.write_text(f"engagiert {' '.join(sys.argv[1:])}\n\n{text}", encoding="utf-8")
         return str(path)
     except OSError:
-        return "(no log: the cache folder cannot be written; run with ENGAGIERT_DEBUG=1 to see it)"
+        return _("(no log: the cache folder cannot be written; run with ENGAGIERT_DEBUG=1 to see it)")
 
 
 # Click's own words (usage line, headings, its error messages) through our catalogue too, before any command

@@ -21,7 +21,8 @@ CLICK_TEXTS = (
     N_("{value!r} is not a valid {number_type}."), N_("Path {name} {filename!r} does not exist."),
     N_("{name} {filename!r} does not exist."), N_("{name} {filename!r} is a directory."),
     N_("{name} {filename!r} is a file."), N_("(dynamic)"), N_("default:"), N_("default: {default}"),
-    N_("required"), N_("Aborted!"), N_("(Possible options: {possibilities})"), N_("File"), N_("Directory"),
+    N_("required"), N_("Aborted!"), N_("(Possible options: {possibilities})"), N_("Choose from:\n\t{choices}"),
+    N_("File"), N_("Directory"),
     N_("Path"), N_("file"), N_("directory"), N_("path"),
     # The names click gives the values of other types: shown, upper-cased, in the options' column of --help.
     N_("integer range"), N_("float range"), N_("integer"), N_("float"), N_("text"), N_("date"),

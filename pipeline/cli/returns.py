@@ -9,12 +9,12 @@ import click
 
 from ..errors import InvalidInputError
 from ..i18n import N_, _
-from .base import cli, common_options, progress_bar
+from .base import TranslatedArgument, cli, common_options, progress_bar
 
 
 @cli.command()
 @common_options
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", cls=TranslatedArgument, nargs=-1, type=click.Path(path_type=Path))
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of returned copies (default: [checkin] inbox in round.toml, else ./inbox).")
 @click.option("--trust-root", "trust_roots", multiple=True, type=click.Path(dir_okay=False, path_type=Path),

@@ -9,7 +9,7 @@ import click
 from ..errors import InvalidInputError, LedgerError
 from ..i18n import _, ngettext
 from ..states import STATES as STATE_NAMES
-from .base import DATE, cli, common_options
+from .base import DATE, TranslatedArgument, cli, common_options
 
 
 @cli.command()
@@ -150,7 +150,7 @@ def check(out: Path, round_file: Path, quiet: bool):
 
 @cli.command()
 @common_options
-@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("destination", cls=TranslatedArgument, type=click.Path(file_okay=False, path_type=Path))
 def backup(out: Path, round_file: Path, quiet: bool, destination: Path):
     """A consistent copy of the ledger and every file it names, in a new folder DESTINATION.
 

@@ -9,7 +9,7 @@ import click
 
 from ..errors import InvalidInputError
 from ..i18n import _
-from .base import cli, common_options
+from .base import TranslatedArgument, cli, common_options
 
 
 @cli.command()
@@ -81,7 +81,7 @@ def links(out: Path, round_file: Path, quiet: bool, fmt: str, output: Path | Non
 @cli.command()
 @common_options
 @click.argument("action", type=click.Choice(["add", "list"]))
-@click.argument("name", required=False)
+@click.argument("name", cls=TranslatedArgument, required=False)
 def user(out: Path, round_file: Path, quiet: bool, action: str, name: str | None):
     """Clerks' accounts for the web app's desk (/admin/): `user add NAME`, `user list`.
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LedgerError
-from ..i18n import DeferredText
+from ..i18n import DeferredText, _
 from ..states import STATES
 from . import schema
 from .portal import PortalLedger
@@ -32,7 +32,7 @@ class Ledger(LedgerQueries, PortalLedger):
             self.connection.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{self.path}: cannot open the ledger ({exc})") from exc
+            raise LedgerError(_("{file}: cannot open the ledger ({error})").format(file=self.path, error=exc)) from exc
 
     @classmethod
     def open(cls, out: Path) -> Ledger:
@@ -43,7 +43,6 @@ class Ledger(LedgerQueries, PortalLedger):
         """The ledger of `out` for a command that works on a round already rendered: a wrong --out is an
         error naming the folder, and leaves nothing behind (Ledger.open would create an empty ledger)."""
         from ..errors import InvalidInputError
-        from ..i18n import _
 
         path = Path(out) / LEDGER_FILE
         if not path.is_file():
@@ -67,7 +66,7 @@ class Ledger(LedgerQueries, PortalLedger):
                                                 timeout=ledger.timeout, isolation_level=None)
             ledger.connection.row_factory = sqlite3.Row
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{path}: cannot open the ledger ({exc})") from exc
+            raise LedgerError(_("{file}: cannot open the ledger ({error})").format(file=path, error=exc)) from exc
         try:
             yield ledger
         finally:
@@ -85,7 +84,8 @@ class Ledger(LedgerQueries, PortalLedger):
     def _migrate(self) -> None:
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
         if version > schema.SCHEMA_VERSION:
-            raise LedgerError(f"{self.path}: written by a newer engagiert (schema {version}); update first")
+            raise LedgerError(_("{file}: written by a newer engagiert (schema {version}); update first").format(
+                file=self.path, version=version))
         for target in range(version + 1, schema.SCHEMA_VERSION + 1):
             with self.transaction() as cursor:
                 for statement in schema.split_sql(schema.MIGRATIONS[target]):
@@ -99,8 +99,9 @@ class Ledger(LedgerQueries, PortalLedger):
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise LedgerError(f"{self.path}: the ledger stayed locked by another engagiert process for "
-                              f"{self.timeout:g} s; try again when it has finished ({exc})") from exc
+            raise LedgerError(_("{file}: the ledger stayed locked by another engagiert process for {seconds:g} s; try "
+                                "again when it has finished ({error})").format(file=self.path, seconds=self.timeout,
+                                                                               error=exc)) from exc
         try:
             yield cursor
         except BaseException:
