@@ -329,6 +329,7 @@ def test_a_file_the_account_may_not_read_is_refused_in_german(runner, fresh_roun
 
     monkeypatch.setattr(archive, "claim", claim)
     result = in_round(runner, fresh_round, "checkin", "-q", "--inbox", str(inbox))
+    lines = result.output.splitlines()
     assert ("gesperrt.pdf: ABGEWIESEN: lässt sich nicht lesen (Zugriff verweigert); die Datei bleibt im "
-            "Eingangsordner: bitte diesem Benutzerkonto Leserechte geben und erneut prüfen") in result.output.splitlines()
+            "Eingangsordner: bitte diesem Benutzerkonto Leserechte geben und erneut prüfen") in lines
     german_text(result.output)
