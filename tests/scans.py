@@ -199,3 +199,26 @@ def to_heic(image: Image.Image, path: Path, quality: int = 90) -> Path:
     pillow_heif.register_heif_opener()
     image.convert("RGB").save(path, format="HEIF", quality=quality)
     return path
+
+
+def paste_code(target: Image.Image, source: Image.Image, qr_box: list[float], dpi: int,
+               margin_px: int = 6) -> Image.Image:
+    """`source`'s QR code (at `qr_box`, PDF points) cut out and pasted over `target`'s: another town's code
+    stuck on a signed page."""
+    left, bottom, right, top = qr_box
+    scale, height = dpi / 72, target.height
+    box = (int(left * scale) - margin_px, int(height - top * scale) - margin_px,
+           int(right * scale) + margin_px, int(height - bottom * scale) + margin_px)
+    pasted = target.copy()
+    pasted.paste(source.crop(box), box)
+    return pasted
+
+
+def blot_code(page: Image.Image, qr_box: list[float], dpi: int) -> Image.Image:
+    """The QR code covered by a dark stain, unreadable."""
+    left, bottom, right, top = qr_box
+    scale = dpi / 72
+    blotted = page.copy()
+    ImageDraw.Draw(blotted).rectangle((left * scale - 4, page.height - top * scale - 4, right * scale + 4,
+                                       page.height - bottom * scale + 4), fill=40)
+    return blotted

@@ -30,6 +30,7 @@ class Finding:
     how: str
     ink: dict | None = None
     crop: bytes | None = None    # the review picture of a signature box that is not clearly signed
+    mismatch: str = ""           # why the page does not show the document its code names (likeness.py)
 
 
 @dataclass
@@ -137,9 +138,37 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
         if ref.page == record.geometry["signature_box"]["page"] and page.image is not None:
             reading = read_signature_box(page, code, record.geometry, ref.page, context.out / record.path)
         analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how,
-                                         reading.as_details() if reading else None, reading.crop if reading else None))
+                                         reading.as_details() if reading else None, reading.crop if reading else None,
+                                         _mismatch(page, code, record, ref.page, context)))
         return
     analysis.unmatched.append((page.number, "; ".join(reasons)))
+
+
+def _mismatch(page, code, record, page_number: int, context: Context) -> str:
+    """Why the page does not show what its code names (another document's name or id line), or ""."""
+    import numpy as np
+
+    from .ink import page_map, qr_map
+    from .likeness import likeness, personal_parts
+
+    if page.image is None:
+        return ""
+    grey = np.asarray(page.image)
+    if code is not None:
+        fitted = qr_map(record.geometry, page_number, code.corners)
+        transform = fitted[0] if fitted is not None else None
+    elif page.transform is not None:
+        transform = page.transform
+    else:
+        transform = page_map((grey.shape[1], grey.shape[0]), record.geometry["page_size"])
+    strangers = tuple(context.out / other.path for other in context.sample_documents(3)
+                      if other.doc_id != record.doc_id)[:2]
+    qr = record.geometry["qr"].get(str(page_number))
+    parts = personal_parts(context.out / record.path, strangers, page_number, (tuple(qr),) if qr else ())
+    if transform is None or not parts:
+        return ""
+    seen = likeness(grey, transform, parts)
+    return "" if seen.matches else f"the page does not match its code: {seen.note()}"
 
 
 def read_signature_box(page, code, geometry: dict, page_number: int, reference: Path):

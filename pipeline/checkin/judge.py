@@ -64,6 +64,8 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                 # A digitally signed file that was not accepted (tampered, untrusted, the wrong signer): its
                 # pages never count towards another upload's completeness or ink.
                 page_details["excluded"] = f"its digital signature was not accepted ({digital.get('code', '')})"
+            if finding.mismatch:  # another document's page under this code: it never counts
+                page_details["mismatch"] = page_details["excluded"] = finding.mismatch
             if id(finding) in crops:
                 page_details["crop"] = crops[id(finding)]
             Ledger.add_page(cursor, doc_id=finding.doc_id, page=finding.page, upload_sha256=claimed.sha256,
@@ -117,6 +119,10 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
                   "the verified copy stays")
         Ledger.add_event(cursor, kind="duplicate", doc_id=doc_id, reason=reason, details=details, **event)
         return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "duplicate_copy")
+
+    mismatched = [finding for finding in analysis.findings if finding.doc_id == doc_id and finding.mismatch]
+    if mismatched:
+        return _not_its_page(context, cursor, claimed, record_, mismatched, pages, details, event)
 
     digital = analysis.digital.get(doc_id)
     if digital is not None and set(pages) == set(range(1, record_.pages + 1)):
@@ -194,6 +200,20 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, str(code), details)
+
+
+def _not_its_page(context: Context, cursor, claimed: archive.Claim, record_: DocumentRecord,
+                  mismatched: list[Finding], pages: list[int], details: dict, event: dict) -> DocumentOutcome:
+    """A page carries this document's code but shows another document (a pasted QR code, a text layer
+    that names another town): a person looks, whatever the rest of the upload shows."""
+    seen = "; ".join(f"upload page {finding.source_page} (page {finding.page}): "
+                     f"{finding.mismatch.removeprefix('the page does not match its code: ')}" for finding in mismatched)
+    reason = f"the page does not match its code: {seen}"
+    code = Reason.PAGE_MISMATCH
+    Ledger.add_event(cursor, kind="checkin", doc_id=record_.doc_id, state=State.NEEDS_REVIEW, reason=reason,
+                     details={**details, "code": code, "rests_on": [claimed.sha256]}, **event)
+    return DocumentOutcome(record_.doc_id, record_.ags, record_.signatory.get("bezeichnung", record_.ags),
+                           State.NEEDS_REVIEW, reason, pages, str(code), details)
 
 
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:
