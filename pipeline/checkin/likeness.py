@@ -16,8 +16,8 @@ code says, and its name, designation and id line fail.
 Measured on real renderings of Bielefeld and Dortmund (names of similar length), page 2: on honest scans
 and photos every part 0.85-0.97 (mean 0.91-0.94, a stranger 0.58-0.71); on Dortmund's page under
 Bielefeld's QR code the name 0.66-0.71, the designation 0.57, the id line 0.56-0.59 (70 % of the weight
-failing), only the office line, which both share, 0.85-0.93. The window check of ink.py (the box with the name below it) scored such a page
-0.73 against its 0.55: most of that window is text every document shares.
+failing), only the office line, which both share, 0.85-0.93. The window check of ink.py (the box with the
+name below it) scored such a page 0.73 against its 0.55: most of that window is text every document shares.
 """
 
 from __future__ import annotations
