@@ -41,11 +41,11 @@ class Analysis:
     unmatched: list[tuple[int, str]] = field(default_factory=list)
     blank: list[int] = field(default_factory=list)
     refused: str = ""
-    digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict
+    digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict (+ "kind": seal)
+    scanned: set[int] = field(default_factory=set)            # source pages that are scans, not drawn pages
 
 
 def analyse(path: Path, context: Context) -> Analysis:
-    from .digital import DigitalResult, ExpectedSigner, check_digital_signature
     from .matching import Loose, match_loose_pages
 
     analysis = Analysis()
@@ -62,6 +62,8 @@ def analyse(path: Path, context: Context) -> Analysis:
             return record is not None and record.geometry["signature_box"]["page"] == last.page + 1
 
         for page in read_pages(upload, limits, likely_signed):
+            if not page.born_digital and not page.blank:
+                analysis.scanned.add(page.number)
             try:
                 _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others
@@ -77,22 +79,35 @@ def analyse(path: Path, context: Context) -> Analysis:
         analysis.refused = f"the file cannot be read ({exc.__class__.__name__}: {str(exc)[:200]})"
         return analysis
     if upload.signed_pdf and analysis.findings:
-        data = path.read_bytes()
-        for doc_id in {finding.doc_id for finding in analysis.findings}:
-            record = context.document(doc_id)
-            try:
-                rendered = (context.out / record.path).read_bytes()
-            except OSError:  # our own file gone: not the upload's fault, and no reason to stop the run
-                result = DigitalResult("needs_review", f"our rendered file {record.path} is missing, so the signed "
-                                       "file cannot be compared with it: run `engagiert render` (it makes the "
-                                       "same file again), check the signature by hand, then --accept or --reject",
-                                       code="rendered_missing")
+        _check_signatures(path, context, analysis)
+    return analysis
+
+
+def _check_signatures(path: Path, context: Context, analysis: Analysis) -> None:
+    """A digitally signed upload: our PDF signed (it must be our bytes plus signatures), or a scan sealed by
+    a document system (judged by its pages; the seal must be unbroken and is recorded)."""
+    from .digital import DigitalResult, ExpectedSigner, check_digital_signature, check_seal
+
+    data = path.read_bytes()
+    for doc_id in dict.fromkeys(finding.doc_id for finding in analysis.findings):
+        record = context.document(doc_id)
+        kind = "signature"
+        try:
+            rendered = (context.out / record.path).read_bytes()
+        except OSError:  # our own file gone: not the upload's fault, and no reason to stop the run
+            result = DigitalResult("needs_review", f"our rendered file {record.path} is missing, so the signed "
+                                   "file cannot be compared with it: run `engagiert render` (it makes the "
+                                   "same file again), check the signature by hand, then --accept or --reject",
+                                   code="rendered_missing")
+        else:
+            pages = {finding.source_page for finding in analysis.findings if finding.doc_id == doc_id}
+            if not data.startswith(rendered) and pages <= analysis.scanned:
+                kind, result = "seal", check_seal(data, context.settings.trust_roots)
             else:
                 expected = ExpectedSigner.of(record.ags, record.signatory, context.round_cfg.checkin.signers)
                 result = check_digital_signature(data, rendered, context.settings.trust_roots, expected)
-            analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
-                                        "signers": result.signers, "code": result.code}
-    return analysis
+        analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason, "signers": result.signers,
+                                    "code": result.code, "kind": kind}
 
 
 def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> None:

@@ -125,6 +125,17 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         return _not_its_page(context, cursor, claimed, record_, mismatched, pages, details, event)
 
     digital = analysis.digital.get(doc_id)
+    seal = digital if digital is not None and digital.get("kind") == "seal" else None
+    if seal is not None:
+        digital = None   # a sealed scan is a scan: judged by its pages below
+        if seal["verdict"] != State.VERIFIED:  # changed after sealing: nothing in it counts
+            Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=State.REJECTED, reason=seal["reason"],
+                             details={**details, "seal": seal, "code": Reason.SEAL_BROKEN,
+                                      "rests_on": [claimed.sha256]}, **event)
+            return DocumentOutcome(doc_id, record_.ags, name, State.REJECTED, seal["reason"], pages,
+                                   str(Reason.SEAL_BROKEN), details)
+        details["seal"] = seal
+        details["sealed_by"] = ", ".join(dict.fromkeys(signer["signer"] for signer in seal["signers"]))
     if digital is not None and set(pages) == set(range(1, record_.pages + 1)):
         new_state = digital["verdict"]
         reason = digital["reason"] or "digitally signed by " + ", ".join(s["signer"] for s in digital["signers"])
@@ -180,6 +191,8 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         note = latest("blank").get("note", "") if "blank" in inks else ""
         new_state, code = "rejected", "unsigned"
         reason = f"not signed: the signature box on page {signature_page} is empty" + (f" ({note})" if note else "")
+    if seal is not None:  # recorded as information: the pages decided
+        reason += f"; {seal['reason']}"
     if hand_rejected:
         # A decision stands until a newer decision: the clerk who rejected by hand looks at the new copy.
         new_state, code = State.NEEDS_REVIEW, Reason.AFTER_HAND_REJECTION
@@ -195,8 +208,11 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "waits_for_review",
                                {"state_reason": state_event["reason"]})
     if new_state == State.VERIFIED:
-        details["signed_file"] = write_signed(context, record_, rows, signature_page).relative_to(
-            context.out).as_posix()
+        # A sealed scan that is the whole document is kept as it came: rebuilding it would break the seal.
+        whole = seal is not None and details["rests_on"] == [claimed.sha256] and analysis.page_count == record_.pages
+        signed = keep_signed_upload(context, record_, claimed.path) if whole else \
+            write_signed(context, record_, rows, signature_page)
+        details["signed_file"] = signed.relative_to(context.out).as_posix()
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, str(code), details)
