@@ -156,3 +156,14 @@ def test_our_pdf_signed_by_the_right_person_stays_verified_and_a_resaved_one_is_
                                                               f"({record.signatory['bezeichnung']})")
     state, reason = states(fresh_round)[other.doc_id]
     assert state == "rejected" and "sign our PDF itself" in reason, reason
+
+
+def test_the_municipality_reads_the_seal_and_a_broken_seal_in_german():
+    from pipeline.german import reason_in_german, verdict_in_german
+
+    sealed = reason_in_german("signed", "signed: …; electronically sealed by X", {"signature_page": 2,
+                                                                                 "sealed_by": "DMS Siegel (Stadt Y)"})
+    assert sealed == ("Unterschrieben (Unterschriftsfeld auf Seite 2). Elektronisch versiegelt von DMS Siegel "
+                      "(Stadt Y).")
+    verdict, _ = verdict_in_german("rejected", "seal_broken", "the electronic seal of the scan is broken: …")
+    assert verdict.startswith("abgelehnt: Das elektronische Siegel der Datei ist gebrochen")
