@@ -183,7 +183,36 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
     if transform is None or not parts:
         return ""
     seen = likeness(grey, transform, parts)
-    return "" if seen.matches else f"the page does not match its code: {seen.note()}"
+    if seen.verdict == "ours":
+        return ""
+    if seen.verdict == "unsure":
+        printed = _printed_id(page, grey, transform, page_number, context)
+        if printed == record.doc_id:
+            return ""
+        seen_line = f"its printed id line reads {printed}" if printed else "its printed id line cannot be read"
+        return f"the page does not match its code: {seen.note()}; {seen_line}"
+    return f"the page does not match its code: {seen.note()}"
+
+
+def _printed_id(page, grey, transform, page_number: int, context: Context) -> str:
+    """The document id the page's printed id line reads as (Tesseract; MAC checked), or ""."""
+    import numpy as np
+
+    from ..docid import parse_qr_payload
+    from .printed import payloads, read_line, tesseract_available
+
+    layout = context.layout()
+    line = layout.id_lines.get(page_number) if layout is not None else None
+    if not line or not tesseract_available():
+        return ""
+    pixels = page.shown() if page.shown is not None else grey
+    scale = np.diag([pixels.shape[1] / grey.shape[1], pixels.shape[0] / grey.shape[0], 1.0])
+    for attempt in range(3):
+        found = payloads(read_line(pixels, scale @ transform, line, attempt), context.round_cfg.id,
+                         len(layout.pages), page_number, context.secret)
+        if found:
+            return str(parse_qr_payload(found[0]).doc_id)
+    return ""
 
 
 def read_signature_box(page, code, geometry: dict, page_number: int, reference: Path):
