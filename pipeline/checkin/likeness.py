@@ -7,20 +7,21 @@ documents of the round differ from each other (the signer's name, office and des
 found by rendering the same page of one or two other documents, "strangers", and keeping where they
 differ from it, the QR code left out). Each part is placed on the page by the text around it that every
 document shares (template matching near where the code's map puts it, blurred a little so that a pixel of
-misregistration does not decide), and there compared, only where the documents differ, with our rendering
-and with the strangers'. Where it is compared: only our own letters, where our rendering differs from
-every stranger's (what one of them shares with us, another town may share too), letter by letter (tiles
-2.5 mm wide, each placed anew within a pixel), averaged. Seen clearly (SURE): the page is ours; poorly
-(below MIN_SCORE): it is not, whatever its code says; in between (a blurred photo, or another town whose
-name shares letters with ours), its printed id line is read (Tesseract) and must name this document.
+misregistration does not decide), and there compared with our rendering: only our own letters, where our
+rendering differs from every stranger's (what one of them shares with us, another town may share too),
+letter by letter (tiles 2.5 mm wide, each placed anew within a pixel), averaged. Seen clearly (SURE): the
+page is ours; poorly (below MIN_SCORE): it is not, whatever its code says; in between (a blurred photo, or
+another town whose name shares letters with ours), its printed id line is read (Tesseract, check code
+verified) and must name this document.
 
 Measured on real renderings of Bielefeld and Dortmund (names of similar length), rounds with their own
 secrets (so ids with their own check codes), scanned at 150 dpi, at 300 dpi skewed and noisy, as 1-bit at
-200 dpi, and photographed: honest copies 0.91-0.97, Dortmund's page under Bielefeld's QR code 0.58-0.77;
-on the recognition benchmark's copies (synthetic towns whose names differ in one digit) honest copies
-0.82 and more. The window
-check of ink.py (the box with the name below it) scored such a page 0.73 against its 0.55: most of that
-window is text every document shares.
+200 dpi, and photographed: honest copies 0.91-0.97, Dortmund's page under Bielefeld's QR code 0.58-0.77.
+On the recognition benchmark's copies (synthetic towns whose names differ in one digit) honest copies
+scored 0.82 and more. The window check of ink.py (the box with the name below it) scored the forged page
+0.73 against its 0.55: most of that window is text every document shares. A first version that took the
+lower tenth of the letters, or asked for a margin over a stranger, sent honest photos and noisy scans of
+the benchmark to review.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Part:
     weight: int                                  # how many pixels differ in it
     ours: np.ndarray                             # our rendering of the region, grey, at DPI
     strangers: tuple[np.ndarray, ...]            # the strangers' renderings of it
-    differs: np.ndarray                          # where they differ (bool, the region's pixels)
+    differs: np.ndarray                          # where ours differs from every stranger's (bool)
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Likeness:
     score: float            # how well our personal parts are seen on the page (weighted mean)
     stranger: float         # how well a stranger's are (the best stranger, weighted mean)
     parts: int
-    failing: float = 0.0    # the share of our parts (by weight) seen below MIN_SCORE
+    failing: float = 0.0    # the share of our parts (by weight) seen below MIN_SCORE (for the record)
 
     @property
     def verdict(self) -> str:
