@@ -192,6 +192,11 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
         "digital_wrong_signer": ("Digital signiert, aber nicht von der Person oder Kommune, für die das Dokument "
                                  "bestimmt ist: die Unterschrift wird von Hand geprüft."),
         "digitally_signed": "Digital signiert.",
+        "page_mismatch": ("Eine Seite trägt den Code dieses Dokuments, zeigt aber ein anderes (Name, Amt oder "
+                          "Dokumentnummer stimmen nicht überein): die Seite passt nicht zu ihrem Code und wird von "
+                          "Hand geprüft."),
+        "seal_broken": ("Das elektronische Siegel der Datei ist gebrochen: sie wurde nach dem Versiegeln verändert. "
+                        "Bitte senden Sie den Scan erneut, wie ihn Ihr Dokumentensystem versiegelt hat."),
         "signed": f"Unterschrieben (Unterschriftsfeld auf Seite {page}).",
         "ambiguous": f"Ob unterschrieben wurde, ist nicht eindeutig (Seite {page}): die Unterschrift wird von Hand "
                      "geprüft.",
@@ -234,6 +239,8 @@ def reason_in_german(code: str | None, reason: str | None, details: dict | None 
         text = texts[code]
         if code == "unsigned" and details.get("missing"):
             text += f" Außerdem fehlt {pages_de(details['missing'])}."
+        if details.get("sealed_by"):   # a scan sealed by the municipality's document system: noted, not judged
+            text += f" Elektronisch versiegelt von {details['sealed_by']}."
         return text
     return reason or ""  # a clerk's own words, as typed
 
@@ -302,7 +309,7 @@ NEXT_STEPS = {
 }
 CHECKIN_CODES = {"signed", "digitally_signed", "unsigned", "ambiguous", "pages_missing", "old_version",
                  "outdated_version", "after_hand_rejection", "digital_not_ours", "digital_invalid",
-                 "digital_partial", "digital_modified", "digital_untrusted"}
+                 "digital_partial", "digital_modified", "digital_untrusted", "page_mismatch", "seal_broken"}
 
 
 def verdict_in_german(state: str, code: str | None, reason: str | None, details: dict | None = None) \

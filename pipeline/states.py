@@ -99,3 +99,5 @@ class Reason(StrEnum):
     DIGITAL_MODIFIED = "digital_modified"
     DIGITAL_UNTRUSTED = "digital_untrusted"
     OTHER_MUNICIPALITY = "other_municipality"  # sent through another municipality's link: a person looks
+    PAGE_MISMATCH = "page_mismatch"            # a page carries the code but shows another document
+    SEAL_BROKEN = "seal_broken"                # a sealed scan changed after it was sealed

@@ -34,7 +34,7 @@ def _key_usage(**granted: bool) -> x509.KeyUsage:
 
 
 def make_ca_and_signer(directory: Path, signer_name: str = "Maria Schmitz",
-                       organisation: str | None = "Testkommune") -> dict[str, Path]:
+                       organisation: str | None = "Testkommune", rsa: bool = False) -> dict[str, Path]:
     """Root CA + signer certificate (digital signature + non-repudiation) as PEM files."""
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
@@ -50,15 +50,22 @@ def make_ca_and_signer(directory: Path, signer_name: str = "Maria Schmitz",
     paths["ca"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths["ca_key"].write_bytes(ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                      serialization.NoEncryption()))
-    return {**paths, **issue_signer(paths, signer_name, organisation, directory / "signer")}
+    return {**paths, **issue_signer(paths, signer_name, organisation, directory / "signer", rsa=rsa)}
 
 
-def issue_signer(ca: dict[str, Path], signer_name: str, organisation: str | None, stem: Path) -> dict[str, Path]:
-    """Another signer certificate from the same CA (e.g. the mayor of another town, or a town's seal)."""
+def issue_signer(ca: dict[str, Path], signer_name: str, organisation: str | None, stem: Path,
+                 rsa: bool = False) -> dict[str, Path]:
+    """Another signer certificate from the same CA (e.g. the mayor of another town, or a town's seal).
+    `rsa`: an RSA-2048 key instead of EC P-256 (endesive labels every signature RSA)."""
     ca_cert = x509.load_pem_x509_certificate(ca["ca"].read_bytes())
     ca_key = serialization.load_pem_private_key(ca["ca_key"].read_bytes(), password=None)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    key = ec.generate_private_key(ec.SECP256R1())
+    if rsa:
+        from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
+
+        key = rsa_keys.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder().subject_name(_name(signer_name, organisation)).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now).not_valid_after(now + dt.timedelta(days=365))
@@ -149,3 +156,59 @@ def sign_pdf_independently(pdf: bytes, credentials: dict[str, Path]) -> bytes:
     assert len(hex_cms) <= 16384, "CMS larger than the placeholder"
     document[start + 1:start + 1 + len(hex_cms)] = hex_cms
     return bytes(document)
+
+
+def sign_pdf_with_endesive(pdf: bytes, credentials: dict[str, Path], field_name: str = "Siegel") -> bytes:
+    """The same with a second, independent signing library (endesive): its own incremental update, its own
+    CMS, as document management systems built on it write them."""
+    endesive_cms = _endesive_signer()
+    cert = x509.load_pem_x509_certificate(credentials["cert"].read_bytes())
+    key = serialization.load_pem_private_key(credentials["key"].read_bytes(), password=None)
+    ca = x509.load_pem_x509_certificate(credentials["ca"].read_bytes())
+    details = {"sigflags": 3, "sigpage": 0, "sigfield": field_name, "auto_sigfield": True, "contact": "",
+               "location": "Rathaus", "signingdate": dt.datetime.now(dt.UTC).strftime("D:%Y%m%d%H%M%S+00'00'"),
+               "reason": "Elektronisches Siegel", "signature": "", "aligned": 0}
+    with _old_pypdf_calls():
+        return pdf + endesive_cms.sign(pdf, details, key, cert, [ca], "sha256")
+
+
+def _old_pypdf_calls():
+    """endesive 3.0 writes its trailer with pypdf's old `write_to_stream(stream, encryption_key)` (pypdf 5
+    dropped the second argument), and an xref stream's /W and /Index arrays as raw text in a NameObject
+    (pypdf 7 refuses a name without its slash). Both accepted, as older pypdf did, while endesive signs."""
+    import contextlib
+
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    @contextlib.contextmanager
+    def patched():
+        saved = {cls: cls.__dict__["write_to_stream"] for cls in (DictionaryObject, StreamObject)}
+        renumber = NameObject.__dict__["renumber"]
+        for cls, method in saved.items():
+            cls.write_to_stream = lambda self, stream, *ignored, _method=method: _method(self, stream)
+        NameObject.renumber = lambda self: self.encode() if not self.startswith("/") else renumber(self)
+        try:
+            yield
+        finally:
+            for cls, method in saved.items():
+                cls.write_to_stream = method
+            NameObject.renumber = renumber
+
+    return patched()
+
+
+def _endesive_signer():
+    """endesive's PDF signer. Its package also imports its verifier, which needs oscrypto, and oscrypto 1.3
+    cannot read OpenSSL 3.0.1x's version number: signing needs neither, so a failing verifier is stubbed."""
+    import sys
+    import types
+
+    try:
+        import endesive.verifier  # noqa: F401
+    except Exception:  # noqa: BLE001 - oscrypto's LibraryNotFoundError
+        stub = types.ModuleType("endesive.verifier")
+        stub.SignatureVerifier = object
+        sys.modules["endesive.verifier"] = stub
+    from endesive.pdf import cms
+
+    return cms

@@ -78,3 +78,21 @@ def paste_picture(pdf: str, page_index: int, picture: Image.Image, at_points: tu
     out = io.BytesIO()
     writer.write(out)
     target.write_bytes(out.getvalue())
+
+
+def add_invisible_text(path: Path, page_index: int, text: str, at_points: tuple[float, float] = (60, 40)) -> None:
+    """An OCR program's text layer: `text` written in render mode 3 (invisible) over the page."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject
+
+    writer = PdfWriter(clone_from=path)
+    page = writer.pages[page_index]
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    resources = page[NameObject("/Resources")].get_object()
+    resources[NameObject("/Font")] = DictionaryObject({NameObject("/OCR"): writer._add_object(font)})
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    _append_content(writer, page, f"BT 3 Tr /OCR 8 Tf {at_points[0]} {at_points[1]} Td ({escaped}) Tj ET".encode())
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    path.write_bytes(buffer.getvalue())

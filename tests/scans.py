@@ -147,3 +147,80 @@ def sixteen_bit(page: Image.Image) -> Image.Image:
 
     values = np.asarray(page.convert("L"), dtype=np.uint16) * 230 // 255 + 25
     return Image.fromarray(values * 257)
+
+
+def to_pdf_inverted_jpeg(image: Image.Image, path: Path, dpi: int = 200) -> Path:
+    """A scan as some scanners store it: the JPEG holds the negative (white ink on black paper) and the
+    image's /Decode [1 0] tells a viewer to invert it back."""
+    from PIL import ImageOps
+
+    grey = image.convert("L")
+    buffer = io.BytesIO()
+    ImageOps.invert(grey).save(buffer, format="JPEG", quality=85)
+    jpeg = buffer.getvalue()
+    width_pt, height_pt = grey.width / dpi * 72, grey.height / dpi * 72
+    content = f"q {width_pt:.2f} 0 0 {height_pt:.2f} 0 0 cm /Im0 Do Q".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt:.2f} {height_pt:.2f}] "
+        f"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        f"<< /Type /XObject /Subtype /Image /Width {grey.width} /Height {grey.height} /ColorSpace /DeviceGray "
+        f"/BitsPerComponent 8 /Decode [1 0] /Filter /DCTDecode /Length {len(jpeg)} >>\nstream\n".encode()
+        + jpeg + b"\nendstream",
+        f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer << /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def on_transparency(image: Image.Image) -> Image.Image:
+    """The page as a drawing program saves a signature 'without background': black strokes on transparent
+    black paper (the ink is in the alpha channel only)."""
+    from PIL import ImageOps
+
+    alpha = ImageOps.invert(image.convert("L"))
+    black = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    black.putalpha(alpha)
+    return black
+
+
+def to_heic(image: Image.Image, path: Path, quality: int = 90) -> Path:
+    """A phone photo as an iPhone saves it (HEIC), written with pillow-heif."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    image.convert("RGB").save(path, format="HEIF", quality=quality)
+    return path
+
+
+def paste_code(target: Image.Image, source: Image.Image, qr_box: list[float], dpi: int,
+               margin_px: int = 6) -> Image.Image:
+    """`source`'s QR code (at `qr_box`, PDF points) cut out and pasted over `target`'s: another town's code
+    stuck on a signed page."""
+    left, bottom, right, top = qr_box
+    scale, height = dpi / 72, target.height
+    box = (int(left * scale) - margin_px, int(height - top * scale) - margin_px,
+           int(right * scale) + margin_px, int(height - bottom * scale) + margin_px)
+    pasted = target.copy()
+    pasted.paste(source.crop(box), box)
+    return pasted
+
+
+def blot_code(page: Image.Image, qr_box: list[float], dpi: int) -> Image.Image:
+    """The QR code covered by a dark stain, unreadable."""
+    left, bottom, right, top = qr_box
+    scale = dpi / 72
+    blotted = page.copy()
+    ImageDraw.Draw(blotted).rectangle((left * scale - 4, page.height - top * scale - 4, right * scale + 4,
+                                       page.height - bottom * scale + 4), fill=40)
+    return blotted

@@ -318,6 +318,82 @@ def _only_blank(inbox, base, records):
     scans.to_pdf([scans.blank_page(150), scans.blank_page(150)], inbox / "only-blank-pages.pdf", dpi=150)
 
 
+# --- forged, sealed and as people send them (issue 13) ---
+
+
+@corpus_item("IMG_0815.HEIC", "matched", "VERIFIED")
+def _heic_photo(inbox, base, records):
+    page2 = scans.signed_scan(base / "out" / records[10].path, records[10].geometry, dpi=150)[1]
+    scans.to_heic(scans.photograph(page2, seed=6), inbox / "IMG_0815.HEIC")
+    page1 = scans.signed_scan(base / "out" / records[10].path, records[10].geometry, dpi=150)[0]
+    scans.to_jpeg(page1, inbox / "IMG_0814.jpg")
+
+
+CORPUS["IMG_0814.jpg"] = ("matched", "page(s) 1")
+
+
+@corpus_item("unterschrift-transparent.png", "matched", "VERIFIED")
+def _transparent(inbox, base, records):
+    pages = scans.signed_scan(base / "out" / records[11].path, records[11].geometry, dpi=150)
+    scans.to_pdf([pages[0]], inbox / "seite1-zu-transparent.pdf", dpi=150)
+    scans.on_transparency(pages[1]).save(inbox / "unterschrift-transparent.png")
+
+
+CORPUS["seite1-zu-transparent.pdf"] = ("matched", "page(s) 1")
+
+
+@corpus_item("negativ-mit-decode.pdf", "matched", "VERIFIED")
+def _decode_inverted(inbox, base, records):
+    pages = scans.signed_scan(base / "out" / records[12].path, records[12].geometry, dpi=150)
+    scans.to_pdf([pages[0]], inbox / "negativ-0-seite1.pdf", dpi=150)
+    scans.to_pdf_inverted_jpeg(pages[1], inbox / "negativ-mit-decode.pdf", dpi=150)
+
+
+CORPUS["negativ-0-seite1.pdf"] = ("matched", "page(s) 1")
+
+
+def _sealed_scan(base, record) -> bytes:
+    from .digital import make_ca_and_signer, sign_pdf
+
+    dms = make_ca_and_signer(base / "dms", "DMS Siegel", "Kommunales Rechenzentrum")
+    return sign_pdf(_signed_scan_pdf(base, record), dms, field_name="Siegel")
+
+
+@corpus_item("vom-dms-versiegelt.pdf", "matched", "electronically sealed by DMS Siegel")
+def _sealed(inbox, base, records):
+    (inbox / "vom-dms-versiegelt.pdf").write_bytes(_sealed_scan(base, records[13]))
+
+
+@corpus_item("siegel-gebrochen.pdf", "matched", "REJECTED: the electronic seal of the scan is broken")
+def _seal_broken(inbox, base, records):
+    sealed = bytearray(_sealed_scan(base, records[14]))
+    field = sealed.rindex(b"(Siegel)")
+    sealed[field + 1] = ord("Z")   # a byte the seal covers, changed after sealing
+    (inbox / "siegel-gebrochen.pdf").write_bytes(bytes(sealed))
+
+
+@corpus_item("code-einer-anderen-stadt.pdf", "matched", "NEEDS REVIEW: the page does not match its code")
+def _pasted_code(inbox, base, records):
+    named, shown = records[15], records[16]
+    ours = scans.signed_scan(base / "out" / named.path, named.geometry, dpi=150, signed=False)
+    theirs = scans.signed_scan(base / "out" / shown.path, shown.geometry, dpi=150)
+    pasted = [scans.paste_code(page, ours[index], named.geometry.qr[index + 1], 150)
+              for index, page in enumerate(theirs)]
+    scans.to_pdf(pasted, inbox / "code-einer-anderen-stadt.pdf", dpi=150)
+
+
+@corpus_item("unsichtbarer-text.pdf", "unmatched", "no readable QR code")
+def _invisible_text(inbox, base, records):
+    from . import pdfedit
+
+    named, shown = records[15], records[16]
+    pages = [scans.blot_code(page, shown.geometry.qr[index + 1], 150) for index, page in
+             enumerate(scans.signed_scan(base / "out" / shown.path, shown.geometry, dpi=150))]
+    path = scans.to_pdf([scans.blot_code(pages[1], [0, 0, 595, 60], 150)],   # the id line too
+                        inbox / "unsichtbarer-text.pdf", dpi=150)
+    pdfedit.add_invisible_text(path, 0, f"Dok.-Nr. {named.doc_id}, Seite 2/2")
+
+
 # --- mails and archives (issue 17): unpacked, each file checked in, every bad one refused with a reason ---
 
 MAIL_ATTACHMENTS = 1  # files checked in from the mails below (each is an upload of its own, under received/)
@@ -387,7 +463,7 @@ def _code_page(path: Path, payload: str) -> None:
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory, request):
-    """A round of 10 municipalities, the corpus in its inbox, one check-in run."""
+    """A round of 17 municipalities, the corpus in its inbox, one check-in run."""
     from click.testing import CliRunner
 
     from .conftest import small_round_rows  # noqa: F401 - the session round has 5; we need 10
@@ -396,7 +472,9 @@ def corpus_run(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("corpus")
     shutil.copy(ROUND_TOML, base / "round.toml")
     names = ["Stadt Bielefeld", "Gemeinde Alfter", "Kreis Borken", "StädteRegion Aachen", "Stadt Köln",
-             "Stadt Monschau", "Gemeinde Kalletal", "Kreis Kleve", "Stadt Dülmen", "Gemeinde Wachtberg"]
+             "Stadt Monschau", "Gemeinde Kalletal", "Kreis Kleve", "Stadt Dülmen", "Gemeinde Wachtberg",
+             "Stadt Dortmund", "Stadt Bochum", "Stadt Essen", "Gemeinde Hünxe", "Stadt Münster", "Stadt Hamm",
+             "Stadt Herne"]
     rows = [person(row, "Frau", "Eva", f"Muster{index}", strasse="Markt 1", plz=row["plz"] or "40213",
                    ort=row["name"]) for index, row in enumerate(nrw_rows(*names))]
     write_csv(base / "signatories.csv", rows)
@@ -435,6 +513,13 @@ def _lines_for(output: str, name: str) -> str:
 
 def test_corpus_has_at_least_30_kinds():
     assert len(CORPUS) >= 30, len(CORPUS)
+
+
+def test_the_corpus_holds_the_forged_sealed_and_phone_cases_of_issue_13():
+    issue_13 = {"IMG_0815.HEIC", "unterschrift-transparent.png", "negativ-mit-decode.pdf", "vom-dms-versiegelt.pdf",
+                "siegel-gebrochen.pdf", "code-einer-anderen-stadt.pdf", "unsichtbarer-text.pdf"}
+    assert issue_13 <= set(CORPUS), issue_13 - set(CORPUS)
+    assert len(CORPUS) >= 47, len(CORPUS)
 
 
 def test_no_traceback_and_needs_attention_exit(corpus_run):

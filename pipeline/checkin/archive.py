@@ -20,9 +20,10 @@ from pathlib import Path
 
 from ..fileio import fsync_dir as _fsync_dir
 from ..paths import received_dir, review_dir, signed_dir, unmatched_dir  # noqa: F401 - where the stage's files go
-from .intake import eight_bit
+from .intake import on_paper, open_image
 
-EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp"}
+EXTENSIONS = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "gif": ".gif", "bmp": ".bmp",
+              "heif": ".heic", "webp": ".webp"}
 # Not uploads: Office and LibreOffice lock files, macOS and Windows folder metadata.
 SKIPPED_NAMES = ("~$", ".~lock.", "._")
 SKIPPED_FILES = (".ds_store", "thumbs.db", "desktop.ini")
@@ -198,12 +199,12 @@ def page_as_pdf(source: Path, kind: str, source_page: int, reader=None) -> bytes
         finally:
             if reader is None:
                 document.close()
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    with Image.open(source) as picture:
+    with open_image(source) as picture:
         picture.seek(source_page - 1)
         frame = ImageOps.exif_transpose(picture.copy()) if source_page == 1 else picture.copy()
-    frame = eight_bit(frame)
+    frame = on_paper(frame)
     if frame.mode not in ("L", "RGB", "1"):
         frame = frame.convert("RGB")
     width, height = frame.size

@@ -32,7 +32,9 @@ def _png(image) -> bytes:
 
 def page_png(stored: Path, kind: str, source_page: int, max_side: int = 1400) -> bytes:
     """Page `source_page` of a stored upload as a PNG no larger than `max_side` pixels (grey)."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
+
+    from .intake import on_paper, open_image
 
     if kind == "pdf":
         import pypdfium2 as pdfium
@@ -45,13 +47,10 @@ def page_png(stored: Path, kind: str, source_page: int, max_side: int = 1400) ->
         finally:
             pdf.close()
     else:
-        with Image.open(stored) as picture:
+        with open_image(stored) as picture:
             picture.seek(source_page - 1)
             image = ImageOps.exif_transpose(picture.copy()) if source_page == 1 else picture.copy()
-    if image.mode not in ("L", "RGB"):
-        from .intake import eight_bit
-
-        image = eight_bit(image).convert("L")
+    image = on_paper(image)
     image.thumbnail((max_side, max_side))
     return _png(image.convert("L"))
 

@@ -270,3 +270,59 @@ def _validate(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list, expec
             if mismatch:
                 result.verdict, result.reason, result.code = "needs_review", mismatch, "digital_wrong_signer"
     return result
+
+
+def check_seal(upload_bytes: bytes, trust_roots: list) -> DigitalResult:
+    """A scan sealed (or signed) by a document system is a scan: its pages are judged by what they show,
+    and the seal is recorded as information. What the seal must show is that the file is as it was sealed:
+    every signature intact and covering its revision, and after the first only further signatures, document
+    timestamps and validation data (the same comparison as for our own PDF, with the sealed revision in
+    place of ours). A broken seal is a file changed after sealing: rejected."""
+    from .revisions import differences, signed_revision
+
+    with _LibraryMessages():
+        return _validate_seal(upload_bytes, trust_roots, differences, signed_revision)
+
+
+def _validate_seal(upload_bytes: bytes, trust_roots: list, differences, signed_revision) -> DigitalResult:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    broken = "the electronic seal of the scan is broken: "
+    try:
+        reader = PdfFileReader(io.BytesIO(upload_bytes), strict=False)
+        signatures = sorted(reader.embedded_signatures, key=_revision_end)
+        sealed = signed_revision(upload_bytes, signatures[0].sig_object["/ByteRange"]) if signatures else b""
+        after = differences(sealed, upload_bytes) if signatures else []
+    except Exception as exc:  # noqa: BLE001 - a seal we cannot even read vouches for nothing
+        return DigitalResult("rejected", broken + f"it cannot be read ({exc.__class__.__name__})", code="seal_broken")
+    if not signatures:
+        return DigitalResult("rejected", broken + "the file has a signature field but no signature", code="seal_broken")
+    if after:
+        return DigitalResult("rejected", broken + "the file was changed after it was sealed: " + "; ".join(after),
+                             code="seal_broken")
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+    result = DigitalResult("verified", code="sealed")
+    for index, signature in enumerate(signatures):
+        try:
+            status = validate_pdf_signature(signature, signer_validation_context=context, key_usage_settings=usage)
+        except Exception as exc:  # noqa: BLE001 - a malformed or disallowed signature container
+            return DigitalResult("rejected", broken + f"its signature cannot be checked ({exc.__class__.__name__})",
+                                 result.signers, code="seal_broken")
+        whole = "ENTIRE_FILE" if index == len(signatures) - 1 else "ENTIRE_REVISION"
+        result.signers.append({"signer": _signer_name(status.signing_cert), "field": signature.field_name,
+                               "trusted": bool(status.trusted), "coverage": status.coverage.name,
+                               "signed_at": status.signer_reported_dt.isoformat() if status.signer_reported_dt
+                               else None})
+        if not (status.intact and status.valid) or status.coverage.name not in (whole, "ENTIRE_FILE"):
+            return DigitalResult("rejected", broken + "the file was changed after it was sealed (the signature "
+                                 "no longer matches its bytes)", result.signers, code="seal_broken")
+    names = ", ".join(dict.fromkeys(signer["signer"] for signer in result.signers))
+    untrusted = "" if all(signer["trusted"] for signer in result.signers) else " (certificate not trusted here)"
+    result.reason = f"electronically sealed by {names}{untrusted}"
+    return result

@@ -31,6 +31,7 @@ class Finding:
     how: str
     ink: dict | None = None
     crop: bytes | None = None    # the review picture of a signature box that is not clearly signed
+    mismatch: str = ""           # why the page does not show the document its code names (likeness.py)
 
 
 @dataclass
@@ -41,11 +42,11 @@ class Analysis:
     unmatched: list[tuple[int, str]] = field(default_factory=list)
     blank: list[int] = field(default_factory=list)
     refused: str = ""
-    digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict
+    digital: dict[str, dict] = field(default_factory=dict)   # doc_id -> DigitalResult as dict (+ "kind": seal)
+    scanned: set[int] = field(default_factory=set)            # source pages that are scans, not drawn pages
 
 
 def analyse(path: Path, context: Context) -> Analysis:
-    from .digital import DigitalResult, ExpectedSigner, check_digital_signature
     from .matching import Loose, match_loose_pages
 
     analysis = Analysis()
@@ -62,6 +63,8 @@ def analyse(path: Path, context: Context) -> Analysis:
             return record is not None and record.geometry.signature_box.page == last.page + 1
 
         for page in read_pages(upload, limits, likely_signed):
+            if not page.born_digital and not page.blank:
+                analysis.scanned.add(page.number)
             try:
                 _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others
@@ -77,22 +80,35 @@ def analyse(path: Path, context: Context) -> Analysis:
         analysis.refused = f"the file cannot be read ({exc.__class__.__name__}: {str(exc)[:200]})"
         return analysis
     if upload.signed_pdf and analysis.findings:
-        data = path.read_bytes()
-        for doc_id in {finding.doc_id for finding in analysis.findings}:
-            record = context.document(doc_id)
-            try:
-                rendered = (context.out / record.path).read_bytes()
-            except OSError:  # our own file gone: not the upload's fault, and no reason to stop the run
-                result = DigitalResult("needs_review", f"our rendered file {record.path} is missing, so the signed "
-                                       "file cannot be compared with it: run `engagiert render` (it makes the "
-                                       "same file again), check the signature by hand, then --accept or --reject",
-                                       code="rendered_missing")
+        _check_signatures(path, context, analysis)
+    return analysis
+
+
+def _check_signatures(path: Path, context: Context, analysis: Analysis) -> None:
+    """A digitally signed upload: our PDF signed (it must be our bytes plus signatures), or a scan sealed by
+    a document system (judged by its pages; the seal must be unbroken and is recorded)."""
+    from .digital import DigitalResult, ExpectedSigner, check_digital_signature, check_seal
+
+    data = path.read_bytes()
+    for doc_id in dict.fromkeys(finding.doc_id for finding in analysis.findings):
+        record = context.document(doc_id)
+        kind = "signature"
+        try:
+            rendered = (context.out / record.path).read_bytes()
+        except OSError:  # our own file gone: not the upload's fault, and no reason to stop the run
+            result = DigitalResult("needs_review", f"our rendered file {record.path} is missing, so the signed "
+                                   "file cannot be compared with it: run `engagiert render` (it makes the "
+                                   "same file again), check the signature by hand, then --accept or --reject",
+                                   code="rendered_missing")
+        else:
+            pages = {finding.source_page for finding in analysis.findings if finding.doc_id == doc_id}
+            if not data.startswith(rendered) and pages <= analysis.scanned:
+                kind, result = "seal", check_seal(data, context.settings.trust_roots)
             else:
                 expected = ExpectedSigner.of(record.ags, record.signatory, context.round_cfg.checkin.signers)
                 result = check_digital_signature(data, rendered, context.settings.trust_roots, expected)
-            analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason,
-                                        "signers": result.signers, "code": result.code}
-    return analysis
+        analysis.digital[doc_id] = {"verdict": result.verdict, "reason": result.reason, "signers": result.signers,
+                                    "code": result.code, "kind": kind}
 
 
 def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> None:
@@ -138,9 +154,66 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
         if ref.page == record.geometry.signature_box.page and page.image is not None:
             reading = read_signature_box(page, code, record.geometry, ref.page, context.out / record.path)
         analysis.findings.append(Finding(page.number, doc_id, ref.page, page.how,
-                                         reading.as_details() if reading else None, reading.crop if reading else None))
+                                         reading.as_details() if reading else None, reading.crop if reading else None,
+                                         _mismatch(page, code, record, ref.page, context)))
         return
     analysis.unmatched.append((page.number, "; ".join(reasons)))
+
+
+def _mismatch(page, code, record, page_number: int, context: Context) -> str:
+    """Why the page does not show what its code names (another document's name or id line), or ""."""
+    import numpy as np
+
+    from .ink import page_map, qr_map
+    from .likeness import likeness, personal_parts
+
+    if page.image is None:
+        return ""
+    grey = np.asarray(page.image)
+    if code is not None:
+        fitted = qr_map(record.geometry, page_number, code.corners)
+        transform = fitted[0] if fitted is not None else None
+    elif page.transform is not None:
+        transform = page.transform
+    else:
+        transform = page_map((grey.shape[1], grey.shape[0]), record.geometry.page_size)
+    strangers = tuple(context.out / other.path for other in context.sample_documents(3)
+                      if other.doc_id != record.doc_id)[:2]
+    qr = record.geometry.qr.get(page_number)
+    parts = personal_parts(context.out / record.path, strangers, page_number, (tuple(qr),) if qr else ())
+    if transform is None or not parts:
+        return ""
+    seen = likeness(grey, transform, parts)
+    if seen.verdict == "ours":
+        return ""
+    if seen.verdict == "unsure":
+        printed = _printed_id(page, grey, transform, page_number, context)
+        if printed == record.doc_id:
+            return ""
+        seen_line = f"its printed id line reads {printed}" if printed else "its printed id line cannot be read"
+        return f"the page does not match its code: {seen.note()}; {seen_line}"
+    return f"the page does not match its code: {seen.note()}"
+
+
+def _printed_id(page, grey, transform, page_number: int, context: Context) -> str:
+    """The document id the page's printed id line reads as (Tesseract; MAC checked), or ""."""
+    import numpy as np
+
+    from ..docid import parse_qr_payload
+    from .printed import payloads, read_line, tesseract_available
+
+    layout = context.layout()
+    line = layout.id_lines.get(page_number) if layout is not None else None
+    if not line or not tesseract_available():
+        return ""
+    pixels = page.shown() if page.shown is not None else grey
+    scale = np.diag([pixels.shape[1] / grey.shape[1], pixels.shape[0] / grey.shape[0], 1.0])
+    for attempt in range(3):
+        found = payloads(read_line(pixels, scale @ transform, line, attempt), context.round_cfg.id,
+                         len(layout.pages), page_number, context.secret)
+        if found:
+            return str(parse_qr_payload(found[0]).doc_id)
+    return ""
 
 
 def read_signature_box(page, code, geometry: Geometry, page_number: int, reference: Path):

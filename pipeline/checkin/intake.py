@@ -30,7 +30,17 @@ from ..errors import library_detail
 from ..i18n import N_, DeferredText, deferred
 from ..units import MM_PER_PT
 from .codes import Code, find_codes
-from .pdfpage import decode_scan, eight_bit, grey_image, layers_of, reduced_grey, render  # noqa: F401 - eight_bit: for archive, crops
+from .pdfpage import (  # noqa: F401 - eight_bit, on_paper, open_image: for archive, crops
+    decode_scan,
+    eight_bit,
+    grey_image,
+    images_shown_as_stored,
+    layers_of,
+    on_paper,
+    open_image,
+    reduced_grey,
+    render,
+)
 
 
 @dataclass(frozen=True)
@@ -84,11 +94,12 @@ MAGIC = [
     (b"GIF89a", "gif"),
     (b"BM", "bmp"),
 ]
+# HEIC/HEIF (an iPhone's photos) and AVIF: an ISO media file whose first box names the brand.
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif")
 LOOKS_LIKE = [
     (re.compile(rb"^\s*(<!doctype html|<html|<\?xml|<svg)", re.I), N_("a web page or XML file")),
     (re.compile(rb"^PK\x03\x04"), N_("a ZIP archive (e.g. a Word or Excel file)")),
     (re.compile(rb"^\xd0\xcf\x11\xe0"), N_("an old Microsoft Office file")),
-    (re.compile(rb"^RIFF....WEBP", re.S), N_("a WebP image (please send PDF, JPEG, PNG or TIFF)")),
 ]
 
 
@@ -102,6 +113,13 @@ def sniff(head: bytes) -> str:
     for magic, kind in MAGIC:
         if head.startswith(magic):
             return kind
+    if head[4:8] == b"ftyp":
+        if head[8:12] in HEIF_BRANDS:
+            return "heif"
+        raise Refused("not a scan: the file is a video or another media file (please send a photo as JPEG, "
+                      "PNG or HEIC, or a PDF)")
+    if re.match(rb"RIFF....WEBP", head[:12], re.S):
+        return "webp"
     for pattern, description in LOOKS_LIKE:
         if pattern.search(head[:64]):
             raise Refused(deferred("not a scan: the file is {description}", description=deferred(description)))
@@ -167,7 +185,7 @@ def page_as_shown(upload: Upload, number: int, limits: Limits) -> SourcePage:
         try:
             page = pdf[number - 1]
             try:
-                result = _read_pdf_page(page, number, limits)
+                result = _read_pdf_page(page, number, limits, as_stored=_StoredImages(upload.path)(number - 1))
                 pixels = result.shown() if result.shown is not None else None
             finally:
                 page.close()
@@ -206,6 +224,7 @@ def _pdf_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[S
     import pypdfium2 as pdfium
 
     pdf = _open_pdf(upload.path)
+    stored = _StoredImages(upload.path)
     try:
         for index in range(len(pdf)):
             number = index + 1
@@ -215,28 +234,49 @@ def _pdf_pages(upload: Upload, limits: Limits, likely_signed=None) -> Iterator[S
                 yield SourcePage(number, problem=f"page {number} cannot be read ({exc})")
                 continue
             try:
-                yield _read_pdf_page(page, number, limits, bool(likely_signed and likely_signed(number)))
+                yield _read_pdf_page(page, number, limits, bool(likely_signed and likely_signed(number)),
+                                     stored(index))
             finally:
                 page.close()
     finally:
         pdf.close()
 
 
-def _read_pdf_page(page, number: int, limits: Limits, full: bool = False) -> SourcePage:
+class _StoredImages:
+    """Whether a page's scan may be taken as stored (pdfpage.images_shown_as_stored), with the upload's
+    pypdf reader opened on first use."""
+
+    def __init__(self, path: Path):
+        self.path, self.reader = path, None
+
+    def __call__(self, index: int) -> bool:
+        if self.reader is None:
+            from pypdf import PdfReader
+
+            try:
+                self.reader = PdfReader(self.path, strict=False)
+            except Exception:  # noqa: BLE001 - pypdf cannot read it: PDFium renders every page
+                return False
+        return images_shown_as_stored(self.reader, index)
+
+
+def _read_pdf_page(page, number: int, limits: Limits, full: bool = False, as_stored: bool = True) -> SourcePage:
     width_pt, height_pt = page.get_size()
     if max(width_pt, height_pt) * MM_PER_PT > limits.max_page_mm:
         return SourcePage(number, problem=f"page {number} is {width_pt * MM_PER_PT / 1000:.1f} × "
                                           f"{height_pt * MM_PER_PT / 1000:.1f} m, larger than any printed page")
     result = SourcePage(number)
-    text = _page_text(page)
-    result.text_ids = ID_IN_TEXT.findall(text.replace("\n", "").replace("\r", "").replace(" ", ""))
-    found_page = re.search(r"Seite\s*(\d+)\s*/\s*(\d+)", text)
-    if found_page:
-        result.text_page = (int(found_page[1]), int(found_page[2]))
-
     layers = layers_of(page, width_pt, height_pt)
+    if layers.dpi is None:
+        # A page drawn from text: its visible text layer names it. A scan's text layer (an OCR program's
+        # invisible text, or text under the picture) never does: only what the page shows counts.
+        text = _visible_text(page)
+        result.text_ids = ID_IN_TEXT.findall(text.replace("\n", "").replace("\r", "").replace(" ", ""))
+        found_page = re.search(r"Seite\s*(\d+)\s*/\s*(\d+)", text)
+        if found_page:
+            result.text_page = (int(found_page[1]), int(found_page[2]))
     grey = None
-    if layers.scan is not None and not layers.overlays:
+    if layers.scan is not None and not layers.overlays and as_stored:
         # A scanner's page is one image covering the page and nothing else: what a viewer shows is that
         # image, taken as stored (exact, and ~5x cheaper than rendering).
         grey = decode_scan(layers.scan, layers.dpi, limits.max_pixels, reduced=not full)
@@ -268,15 +308,38 @@ def _read_pdf_page(page, number: int, limits: Limits, full: bool = False) -> Sou
     return result
 
 
-def _page_text(page) -> str:
+def _visible_text(page) -> str:
+    """The page's text as a viewer shows it: characters in invisible text (render mode 3, as OCR programs
+    write their layer) are left out."""
+    import pypdfium2.raw as pdfium_c
+
     try:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range()
+            text = textpage.get_text_range()
+            invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+            modes: dict[int, bool] = {}
+            kept = []
+            for index, char in enumerate(text):
+                item = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+                if item:
+                    key = ctypes_address(item)
+                    if key not in modes:
+                        modes[key] = pdfium_c.FPDFTextObj_GetTextRenderMode(item) == invisible
+                    if modes[key]:
+                        continue
+                kept.append(char)
+            return "".join(kept)
         finally:
             textpage.close()
     except Exception:  # a broken content stream: no text, the image may still be readable
         return ""
+
+
+def ctypes_address(pointer) -> int:
+    import ctypes
+
+    return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
 # --- Images ---------------------------------------------------------------------------------------
@@ -287,7 +350,7 @@ def _image_frame_count(path: Path, limits: Limits) -> int:
 
     Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, with a clearer message
     try:
-        with Image.open(path) as picture:
+        with open_image(path) as picture:
             width, height = picture.size
             if width * height > limits.max_pixels:
                 raise Refused(deferred("the image is {width} × {height} pixels, more than the limit of {limit:.0f} "
@@ -301,9 +364,9 @@ def _image_frame_count(path: Path, limits: Limits) -> int:
 
 def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
     import numpy as np
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    with Image.open(upload.path) as picture:
+    with open_image(upload.path) as picture:
         for index in range(upload.page_count):
             number = index + 1
             try:
@@ -313,7 +376,8 @@ def _image_pages(upload: Upload, limits: Limits) -> Iterator[SourcePage]:
                     yield SourcePage(number, problem=f"frame {number} is {width} × {height} pixels, too large")
                     continue
                 frame = ImageOps.exif_transpose(picture.copy()) if index == 0 else picture.copy()
-                grey = eight_bit(frame).convert("L")
+                frame = on_paper(frame)
+                grey = frame.convert("L")
             except Exception as exc:
                 yield SourcePage(number, problem=f"image {number} cannot be decoded ({exc.__class__.__name__})")
                 continue

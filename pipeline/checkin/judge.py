@@ -64,6 +64,8 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
                 # A digitally signed file that was not accepted (tampered, untrusted, the wrong signer): its
                 # pages never count towards another upload's completeness or ink.
                 page_details["excluded"] = f"its digital signature was not accepted ({digital.get('code', '')})"
+            if finding.mismatch:  # another document's page under this code: it never counts
+                page_details["mismatch"] = page_details["excluded"] = finding.mismatch
             if id(finding) in crops:
                 page_details["crop"] = crops[id(finding)]
             Ledger.add_page(cursor, doc_id=finding.doc_id, page=finding.page, upload_sha256=claimed.sha256,
@@ -121,7 +123,22 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         Ledger.add_event(cursor, kind="duplicate", doc_id=doc_id, reason=reason, details=details, **event)
         return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "duplicate_copy")
 
+    mismatched = [finding for finding in analysis.findings if finding.doc_id == doc_id and finding.mismatch]
+    if mismatched:
+        return _not_its_page(context, cursor, claimed, record_, mismatched, pages, details, event)
+
     digital = analysis.digital.get(doc_id)
+    seal = digital if digital is not None and digital.get("kind") == "seal" else None
+    if seal is not None:
+        digital = None   # a sealed scan is a scan: judged by its pages below
+        if seal["verdict"] != State.VERIFIED:  # changed after sealing: nothing in it counts
+            Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=State.REJECTED, reason=seal["reason"],
+                             details={**details, "seal": seal, "code": Reason.SEAL_BROKEN,
+                                      "rests_on": [claimed.sha256]}, **event)
+            return DocumentOutcome(doc_id, record_.ags, name, State.REJECTED, seal["reason"], pages,
+                                   str(Reason.SEAL_BROKEN), details)
+        details["seal"] = seal
+        details["sealed_by"] = ", ".join(dict.fromkeys(signer["signer"] for signer in seal["signers"]))
     if digital is not None and set(pages) == set(range(1, record_.pages + 1)):
         new_state = digital["verdict"]
         reason = digital["reason"] or "digitally signed by " + ", ".join(s["signer"] for s in digital["signers"])
@@ -177,6 +194,8 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         note = latest("blank").get("note", "") if "blank" in inks else ""
         new_state, code = "rejected", "unsigned"
         reason = f"not signed: the signature box on page {signature_page} is empty" + (f" ({note})" if note else "")
+    if seal is not None:  # recorded as information: the pages decided
+        reason += f"; {seal['reason']}"
     if hand_rejected:
         # A decision stands until a newer decision: the clerk who rejected by hand looks at the new copy.
         new_state, code = State.NEEDS_REVIEW, Reason.AFTER_HAND_REJECTION
@@ -192,8 +211,11 @@ def _judge(context: Context, cursor, claimed: archive.Claim, analysis: Analysis,
         return DocumentOutcome(doc_id, record_.ags, name, None, reason, pages, "waits_for_review",
                                {"state_reason": state_event["reason"]})
     if new_state == State.VERIFIED:
-        details["signed_file"] = write_signed(context, record_, rows, signature_page).relative_to(
-            context.out).as_posix()
+        # A sealed scan that is the whole document is kept as it came: rebuilding it would break the seal.
+        whole = seal is not None and details["rests_on"] == [claimed.sha256] and analysis.page_count == record_.pages
+        signed = keep_signed_upload(context, record_, claimed.path) if whole else \
+            write_signed(context, record_, rows, signature_page)
+        details["signed_file"] = signed.relative_to(context.out).as_posix()
     Ledger.add_event(cursor, kind="checkin", doc_id=doc_id, state=new_state, reason=reason,
                      details={**details, "code": code}, **event)
     return DocumentOutcome(doc_id, record_.ags, name, new_state, reason, pages, str(code), details)
@@ -231,6 +253,20 @@ def _join_into_hand_acceptance(context: Context, cursor, record_: DocumentRecord
     Ledger.add_event(cursor, kind=EventKind.CHECKIN, doc_id=record_.doc_id, reason=reason,
                      details={**facts, "code": code}, **event)
     return DocumentOutcome(record_.doc_id, record_.ags, name, None, reason, pages, code, facts)
+
+
+def _not_its_page(context: Context, cursor, claimed: archive.Claim, record_: DocumentRecord,
+                  mismatched: list[Finding], pages: list[int], details: dict, event: dict) -> DocumentOutcome:
+    """A page carries this document's code but shows another document (a pasted QR code, a text layer
+    that names another town): a person looks, whatever the rest of the upload shows."""
+    seen = "; ".join(f"upload page {finding.source_page} (page {finding.page}): "
+                     f"{finding.mismatch.removeprefix('the page does not match its code: ')}" for finding in mismatched)
+    reason = f"the page does not match its code: {seen}"
+    code = Reason.PAGE_MISMATCH
+    Ledger.add_event(cursor, kind="checkin", doc_id=record_.doc_id, state=State.NEEDS_REVIEW, reason=reason,
+                     details={**details, "code": code, "rests_on": [claimed.sha256]}, **event)
+    return DocumentOutcome(record_.doc_id, record_.ags, record_.signatory.get("bezeichnung", record_.ags),
+                           State.NEEDS_REVIEW, reason, pages, str(code), details)
 
 
 def _signed_path(context: Context, record_: DocumentRecord) -> Path:

@@ -64,6 +64,27 @@ def layers_of(page, width_pt: float, height_pt: float) -> Layers:
     return layers
 
 
+# An image XObject with one of these is not shown as its stored pixels: /Decode [1 0] inverts it (and a
+# 1-bit image's BlackIs1 is often written as one), a soft mask or colour key lays it over the page.
+NOT_AS_STORED = ("/Decode", "/SMask", "/Mask", "/ImageMask")
+
+
+def images_shown_as_stored(reader, index: int) -> bool:
+    """Whether the images of page `index` (a pypdf reader of the upload) are what a viewer shows as they
+    are stored. If not, or if the page cannot be looked at, the page is rendered by PDFium, which applies
+    what the file asks for, rather than decoded here by hand."""
+    try:
+        resources = reader.pages[index].get("/Resources") or {}
+        objects = resources.get_object().get("/XObject") or {}
+        for reference in objects.get_object().values():
+            item = reference.get_object()
+            if item.get("/Subtype") == "/Image" and any(key in item for key in NOT_AS_STORED):
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - a page pypdf cannot follow: render it, as a viewer would
+        return False
+
+
 def decode_scan(image, dpi: float | None, max_pixels: int, reduced: bool):
     """The scan as stored: for finding codes, grey and (JPEG) decoded at reduced size; for measuring,
     in colour at up to ~300 dpi (as a numpy array). Returns None if pdfium cannot decode it alone (odd
@@ -148,6 +169,39 @@ def grey_image(pixels):
     from PIL import Image
 
     return Image.fromarray(pixels).convert("L")
+
+
+def open_image(path):
+    """An image file opened with Pillow, HEIC/HEIF (an iPhone's photos) included."""
+    from PIL import Image
+
+    _register_heif()
+    return Image.open(path)
+
+
+def _register_heif() -> None:
+    import pillow_heif
+
+    if not getattr(_register_heif, "done", False):
+        pillow_heif.register_heif_opener()
+        _register_heif.done = True
+
+
+def on_paper(image):
+    """The frame as it looks on paper: 8 bits per sample (eight_bit), and a transparent picture (a PNG,
+    TIFF or WebP with an alpha channel or a transparent palette colour) laid on white. Pillow's plain
+    conversion drops the alpha channel, and a signature saved on transparency, black strokes on
+    transparent black, came out as a black page."""
+    from PIL import Image
+
+    image = eight_bit(image)
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB" if image.mode[0] in "RP" else "L")
+    return image
 
 
 def eight_bit(image):

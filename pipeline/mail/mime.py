@@ -25,7 +25,8 @@ NOT_A_COPY = {"text/vcard": N_("a business card (vCard)"), "text/x-vcard": N_("a
               "text/calendar": N_("a calendar entry"), "application/pgp-keys": N_("a PGP key"),
               "application/ics": N_("a calendar entry")}
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif",
-              "image/gif": ".gif", "image/bmp": ".bmp", "message/rfc822": ".eml", "application/zip": ".zip",
+              "image/gif": ".gif", "image/bmp": ".bmp", "image/heic": ".heic", "image/heif": ".heic",
+              "image/webp": ".webp", "message/rfc822": ".eml", "application/zip": ".zip",
               "application/ms-tnef": ".dat", "application/vnd.ms-outlook": ".msg"}
 AUTO_SUBJECTS = ("automatische antwort", "abwesenheitsnotiz", "abwesend:", "out of office", "autoreply",
                  "auto-reply", "automatic reply", "undeliverable", "unzustellbar", "delivery status notification")

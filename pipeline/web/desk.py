@@ -241,7 +241,7 @@ def page_image(sha256: str, number: int):
     if upload is None or not upload["stored_path"]:
         abort(404)
     kind = json.loads(upload["details"] or "{}").get("kind", "")
-    if kind not in ("pdf", "jpeg", "png", "tiff", "gif", "bmp"):
+    if kind not in ("pdf", "jpeg", "png", "tiff", "gif", "bmp", "heif", "webp"):
         abort(404)
     cached = state().cache_dir() / "pages" / f"{upload['sha256']}-{number}.png"
     if not cached.is_file():

@@ -59,7 +59,11 @@ def shrunk_copy(source: Path, target: Path, scale: float) -> Path:
     (b"MM\x00*\x00\x00\x00\x08", "tiff"),
     (b"GIF89a\x01\x00\x01\x00", "gif"),
     (b"BM\x1e\x00\x00\x00", "bmp"),
-], ids=["pdf", "pdf-after-junk", "jpeg", "png", "tiff-little-endian", "tiff-big-endian", "gif", "bmp"])
+    (b"\x00\x00\x00\x1cftypheic\x00\x00\x00\x00", "heif"),   # an iPhone's photo
+    (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00", "heif"),
+    (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp"),
+], ids=["pdf", "pdf-after-junk", "jpeg", "png", "tiff-little-endian", "tiff-big-endian", "gif", "bmp", "heic", "heif",
+        "webp"])
 def test_sniff_knows_scans_and_images_by_their_first_bytes(head, kind):
     assert sniff(head) == kind
 
@@ -71,10 +75,11 @@ def test_sniff_knows_scans_and_images_by_their_first_bytes(head, kind):
     (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "not a scan: the file is a ZIP archive (e.g. a Word or "
                                                          "Excel file)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "not a scan: the file is an old Microsoft Office file"),
-    (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "not a scan: the file is a WebP image (please send PDF, JPEG, PNG or TIFF)"),
+    (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "not a scan: the file is a video or another media file (please "
+                                                       "send a photo as JPEG, PNG or HEIC, or a PDF)"),
     (b"Sehr geehrte Damen und Herren, anbei", "not a PDF or image file (unknown content)"),
     (b"x" * 1024 + b"%PDF-1.4", "not a PDF or image file (unknown content)"),   # too late to be a header
-], ids=["empty", "html", "html-after-spaces", "zip", "ole", "webp", "text", "pdf-after-1kb"])
+], ids=["empty", "html", "html-after-spaces", "zip", "ole", "video", "text", "pdf-after-1kb"])
 def test_sniff_refuses_everything_else_with_what_it_is(head, reason):
     with pytest.raises(Refused) as refused:
         sniff(head)
