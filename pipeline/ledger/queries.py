@@ -47,6 +47,10 @@ class LedgerQueries:
 
     # --- documents ------------------------------------------------------------------------------
 
+    def has_documents(self, round_id: str) -> bool:
+        return self.connection.execute("SELECT 1 FROM documents WHERE round = ? LIMIT 1", (round_id,)).fetchone() \
+            is not None
+
     def latest_documents(self, round_id: str) -> dict[str, DocumentRecord]:
         """The newest version per AGS in a round."""
         rows = self.connection.execute(

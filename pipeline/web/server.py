@@ -21,13 +21,14 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
 
     from ..checkin import load_settings
     from .app import create_app
-    from .context import state
     from .uploads import recover
 
     settings = load_settings(round_cfg)
     app = create_app(out, round_cfg, settings)
+    checkin = app.extensions["engagiert"].checkin
+    checkin.pool.start()  # before the first upload, which need not wait for the readers to start
     with app.app_context():
-        recovered = recover(Path(out), round_cfg, settings, state().gate)
+        recovered = recover(checkin)
         from .desk import round_status
 
         round_status(fresh=True)  # the clerks' first page need not wait for it
@@ -39,5 +40,8 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
     # The app answers an oversized request with its own (German) 413 page; waitress's cap, twice as high,
     # only stops a body that would not even fit its buffer.
     limit = int(round_cfg.portal.max_request_mb * 1024 * 1024)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="engagiert", max_request_body_size=2 * limit,
-                   clear_untrusted_proxy_headers=True, channel_timeout=120)
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="engagiert",
+                       max_request_body_size=2 * limit, clear_untrusted_proxy_headers=True, channel_timeout=120)
+    finally:
+        checkin.close()
