@@ -2,8 +2,8 @@
 
 - an upload of a two-page 300 dpi scan → its answer, with 10 clients uploading at once: p95 ≤ 3 s;
 - 427 uploads from 20 concurrent clients on loopback: every upload in the ledger, 0 lost, 0 server errors;
-- the clerk's overview and table over 10,800 documents: ≤ 300 ms server time (after a ledger change, so
-  nothing is cached).
+- the clerk's overview and table over 10,800 documents: ≤ 300 ms server time, each right after a ledger
+  change (the page shows the change: it reads again what changed before it is made).
 """
 
 from __future__ import annotations
@@ -192,17 +192,23 @@ def bench_web_desk(work: Path) -> dict:
     form = client.get("/admin/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
     client.post("/admin/login", data={"csrf": token, "name": "bench", "password": "bench-passwort"})
-    client.get("/admin/")  # `engagiert serve` reads the first snapshot before it serves
+    client.get("/admin/")  # `engagiert serve` reads the round once before it serves
     timings = {"/admin/": [], "/admin/kommunen": [], "/admin/kommunen?q=Ort%201&status=verified": []}
-    for _ in range(3):
-        for path, found in timings.items():
-            with Ledger.open(base / "out") as ledger, ledger.transaction() as cursor:  # a change: no cache
-                Ledger.add_event(cursor, round_id="2024-05", kind="reminder", ags="01000000")
+    for number in range(3):
+        for index, (path, found) in enumerate(timings.items()):
+            ags = f"01000{100 + 3 * number + index:03d}"  # one not in review yet
+            with Ledger.open(base / "out") as ledger, ledger.transaction() as cursor:  # a change the page must show
+                Ledger.add_event(cursor, round_id="2024-05", kind="checkin", ags=ags, state="needs_review",
+                                 doc_id=f"ENG-2024-05-{ags}-V1-AAAAAAAA")
             started = time.perf_counter()
             response = client.get(path)
             found.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: {response.status_code}")
+            if path == "/admin/":  # the change is on the page it was made before
+                queue = int(re.search(r"(\d+) Dokument\(e\) warten auf Prüfung", response.text)[1])
+                if queue != 3 * number + 1:
+                    raise SystemExit(f"the overview shows {queue} documents to review, not {3 * number + 1}")
     worst = max(max(found) for found in timings.values())
     note = ", ".join(f"{path} {max(found) * 1000:.0f} ms" for path, found in timings.items())
     from pipeline.track import collect_status
@@ -212,5 +218,5 @@ def bench_web_desk(work: Path) -> dict:
     snapshot = time.perf_counter() - started
     return {"work": "web: clerk's overview and table, 10,800 documents", "ours": worst, "baseline": None,
             "peak_mb": None, "target": "≤ 300 ms server time", "ok": worst <= 0.3,
-            "note": f"worst of 3 each, each right after a ledger change: {note}; the page shows the last status "
-                    f"snapshot while a background thread reads the new one ({snapshot * 1000:.0f} ms)"}
+            "note": f"worst of 3 each, each right after a check-in the page then shows: {note}; it reads again "
+                    f"only the municipalities that changed (a full read: {snapshot * 1000:.0f} ms)"}

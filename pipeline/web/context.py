@@ -32,7 +32,6 @@ class WebState:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     status_cache: dict = field(default_factory=dict)
     refresh_lock: threading.Lock = field(default_factory=threading.Lock)
-    refreshing: bool = False
 
     @property
     def portal(self):

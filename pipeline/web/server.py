@@ -31,7 +31,7 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
         recovered = recover(checkin)
         from .desk import round_status
 
-        round_status(fresh=True)  # the clerks' first page need not wait for it
+        round_status()  # the clerks' first page need not wait for a full read
     if recovered:
         announce(f"Checked in {recovered} upload(s) that an interrupted server had stored.")
     public = round_cfg.portal.public_url or f"http://{host}:{port}"
