@@ -111,7 +111,9 @@ def round_status() -> RoundStatus:
     (track.refresh_status). One thread reads; the others asking meanwhile wait and use what it read."""
     web = state()
     with web.refresh_lock:
-        stamp = web.ledger_stamp()  # before reading: a change made during the read is read next time
+        # Taken before reading (a change made during the read is read next time); a new day is a change too
+        # (the page says "Stand <date>", and what counts as a recent return moves on).
+        stamp = (web.ledger_stamp(), web.today())
         cached = web.status_cache.get("status")
         if cached is None or cached[0] != stamp:
             status = refresh_status(web.out, cached[1]) if cached else collect_status(web.out, web.round_cfg.id)
