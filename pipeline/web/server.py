@@ -27,13 +27,13 @@ def serve(out: Path, round_cfg: RoundConfig, host: str = "127.0.0.1", port: int 
 
     settings = load_settings(round_cfg)
     app = create_app(out, round_cfg, settings)
+    from .desk import round_status
+
+    with app.app_context():
+        round_status()  # the clerks' first page need not wait for a full read; nothing rendered: a clear error
     checkin = app.extensions["engagiert"].checkin
     checkin.pool.start()  # before the first upload, which need not wait for the readers to start
-    with app.app_context():
-        recovered = recover(checkin)
-        from .desk import round_status
-
-        round_status()  # the clerks' first page need not wait for a full read
+    recovered = recover(checkin)
     if recovered:
         announce(_("Checked in {count} upload(s) that an interrupted server had stored.").format(count=recovered))
     public = round_cfg.portal.public_url

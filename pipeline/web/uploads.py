@@ -156,10 +156,7 @@ def recover(checkin: ServerCheckin) -> int:
     """Check in what a killed server had stored but not checked in; half-written files are dropped (their
     sender got no answer and will send again). Returns how many files were checked in."""
     out, round_cfg = checkin.out, checkin.round_cfg
-    with Ledger.open(out) as ledger:
-        rendered = ledger.has_documents(round_cfg.id)
-    if rendered:  # (nothing rendered yet: nothing can have been checked in)
-        checkin.run([], finish_interrupted=True)  # what died inside check-in: in received/ without its record
+    checkin.run([], finish_interrupted=True)  # what died inside check-in: in received/ without its record
     base = incoming_dir(out, round_cfg.id)
     if not base.is_dir():
         return 0
