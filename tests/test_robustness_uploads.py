@@ -535,18 +535,24 @@ def test_a_pool_shared_by_threads_gives_up_the_hanging_file_and_reads_the_others
     monkeypatch.setattr(identify, "analyse", analyse)  # the forked workers inherit this
     round_cfg = load_round(fresh_round / "round.toml")
     pool = AnalysisPool(round_cfg, fresh_round / "out", load_settings(round_cfg, max_seconds=0.5), workers=1)
-    answers = {}
+    answers, closed = {}, threading.Event()
 
     def read(name: str) -> None:
         answers[name] = pool.result(pool.submit(fresh_round / name))
+        # A forked worker dies with the thread that forked it (PR_SET_PDEATHSIG): the thread that replaced
+        # the pool stays until it is closed. (A server's workers come from its fork server, not a thread.)
+        closed.wait(60)
 
+    threads = [threading.Thread(target=read, args=(name,)) for name in ("haengt.pdf", "gut.pdf")]
     with pool:
-        hanging = threading.Thread(target=read, args=("haengt.pdf",))
-        hanging.start()
+        threads[0].start()
         time.sleep(2)  # the second file waits behind the hanging one, and for longer than its own limit
-        waiting = threading.Thread(target=read, args=("gut.pdf",))
-        waiting.start()
-        hanging.join(60)
-        waiting.join(60)
+        threads[1].start()
+        deadline = time.monotonic() + 60
+        while len(answers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    closed.set()
+    for thread in threads:
+        thread.join(60)
     assert "took longer than" in answers["haengt.pdf"].refused
     assert answers["gut.pdf"] == "gelesen: gut.pdf"
