@@ -2,12 +2,13 @@
 
 - an upload of a two-page 300 dpi scan → its answer, with 10 clients uploading at once: p95 ≤ 3 s;
 - 427 uploads from 20 concurrent clients on loopback: every upload in the ledger, 0 lost, 0 server errors;
-- the clerk's overview and table over 10,800 documents: ≤ 300 ms server time (after a ledger change, so
-  nothing is cached).
+- the clerk's overview and table over 10,800 documents: ≤ 300 ms server time, each right after a ledger
+  change (the page shows the change: it reads again what changed before it is made).
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 import socket
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -46,7 +48,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _post(url: str, path: Path) -> tuple[int, float]:
+def _post(url: str, path: Path) -> tuple[int, float, str]:
+    """(HTTP status, seconds to the answer, the state the answer gives the document)."""
     boundary = uuid.uuid4().hex
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
             "Content-Type: application/pdf\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
@@ -55,14 +58,15 @@ def _post(url: str, path: Path) -> tuple[int, float]:
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=300) as response:
-            response.read()
-            return response.status, time.perf_counter() - started
+            answer = response.read()
+            seconds = time.perf_counter() - started
+            return response.status, seconds, json.loads(answer)["results"][0]["state"]
     except urllib.error.HTTPError as exc:
-        return exc.code, time.perf_counter() - started
+        return exc.code, time.perf_counter() - started, ""
 
 
-def _run_clients(jobs: list[tuple[str, Path]], clients: int) -> list[tuple[int, float]]:
-    results: list[tuple[int, float]] = []
+def _run_clients(jobs: list[tuple[str, Path]], clients: int) -> list[tuple[int, float, str]]:
+    results: list[tuple[int, float, str]] = []
     lock = threading.Lock()
     queue = list(jobs)
 
@@ -101,8 +105,6 @@ def prepare(work: Path) -> tuple[Path, dict[str, str], list]:
                     str(base / "round.toml"), "--out", str(base / "out"), "-q"], cwd=REPO, check=True)
     result = CliRunner().invoke(cli, ["links", "--out", str(base / "out"), "--round", str(base / "round.toml"),
                                       "--format", "json"])
-    import json
-
     links = {row["ags"]: row["url"] for row in json.loads(result.stdout)}
     with Ledger.open(base / "out") as ledger:
         records = sorted(ledger.latest_documents("2024-05").values(), key=lambda record: record.ags)
@@ -149,9 +151,13 @@ def bench_web_uploads(work: Path) -> list[dict]:
     finally:
         server.terminate()
         server.wait(30)
-    times = sorted(seconds for _, seconds in latency)
+    times = sorted(seconds for _, seconds, _ in latency)
     p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
-    errors = [status for status, _ in latency + load if status != 200]
+    errors = [status for status, _, _ in latency + load if status != 200]
+    # Every one is a signed scan: "refused" would be a reader given up on (as when a worker hung); whether
+    # the ink counts as signed is recognition's to measure (bench/recognition.py).
+    answered = Counter(state for _, _, state in latency)
+    answers = ", ".join(f"{count} {state}" for state, count in sorted(answered.items()) if state != "refused")
     with Ledger.open(base / "out") as ledger:
         stored = {row["sha256"] for row in ledger.all_uploads()}
     import hashlib
@@ -160,9 +166,9 @@ def bench_web_uploads(work: Path) -> list[dict]:
     lost = len(sent - stored)
     return [
         {"work": "web: upload of a two-page 300 dpi scan → answer, 10 clients at once", "ours": p95, "baseline": None,
-         "peak_mb": None, "target": "p95 ≤ 3 s on 2 cores", "ok": p95 <= 3 and not errors,
+         "peak_mb": None, "target": "p95 ≤ 3 s on 2 cores", "ok": p95 <= 3 and not errors and not answered["refused"],
          "note": f"{len(times)} uploads; median {statistics.median(times):.2f} s, p95 {p95:.2f} s, "
-                 f"max {times[-1]:.2f} s"},
+                 f"max {times[-1]:.2f} s; answers: {answers}, {answered['refused']} refused"},
         {"work": "web: 427 uploads from 20 concurrent clients (loopback)", "ours": load_wall, "baseline": None,
          "peak_mb": None, "target": "every upload in the ledger, 0 lost, 0 server errors",
          "ok": lost == 0 and not errors,
@@ -192,17 +198,23 @@ def bench_web_desk(work: Path) -> dict:
     form = client.get("/admin/login")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
     client.post("/admin/login", data={"csrf": token, "name": "bench", "password": "bench-passwort"})
-    client.get("/admin/")  # `engagiert serve` reads the first snapshot before it serves
+    client.get("/admin/")  # `engagiert serve` reads the round once before it serves
     timings = {"/admin/": [], "/admin/kommunen": [], "/admin/kommunen?q=Ort%201&status=verified": []}
-    for _ in range(3):
-        for path, found in timings.items():
-            with Ledger.open(base / "out") as ledger, ledger.transaction() as cursor:  # a change: no cache
-                Ledger.add_event(cursor, round_id="2024-05", kind="reminder", ags="01000000")
+    for number in range(3):
+        for index, (path, found) in enumerate(timings.items()):
+            ags = f"01000{100 + 3 * number + index:03d}"  # one not in review yet
+            with Ledger.open(base / "out") as ledger, ledger.transaction() as cursor:  # a change the page must show
+                Ledger.add_event(cursor, round_id="2024-05", kind="checkin", ags=ags, state="needs_review",
+                                 doc_id=f"ENG-2024-05-{ags}-V1-AAAAAAAA")
             started = time.perf_counter()
             response = client.get(path)
             found.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise SystemExit(f"{path}: {response.status_code}")
+            if path == "/admin/":  # the change is on the page it was made before
+                queue = int(re.search(r"(\d+) Dokument\(e\) warten auf Prüfung", response.text)[1])
+                if queue != 3 * number + 1:
+                    raise SystemExit(f"the overview shows {queue} documents to review, not {3 * number + 1}")
     worst = max(max(found) for found in timings.values())
     note = ", ".join(f"{path} {max(found) * 1000:.0f} ms" for path, found in timings.items())
     from pipeline.track import collect_status
@@ -212,5 +224,5 @@ def bench_web_desk(work: Path) -> dict:
     snapshot = time.perf_counter() - started
     return {"work": "web: clerk's overview and table, 10,800 documents", "ours": worst, "baseline": None,
             "peak_mb": None, "target": "≤ 300 ms server time", "ok": worst <= 0.3,
-            "note": f"worst of 3 each, each right after a ledger change: {note}; the page shows the last status "
-                    f"snapshot while a background thread reads the new one ({snapshot * 1000:.0f} ms)"}
+            "note": f"worst of 3 each, each right after a check-in the page then shows: {note}; it reads again "
+                    f"only the municipalities that changed (a full read: {snapshot * 1000:.0f} ms)"}

@@ -32,6 +32,17 @@ def process_context(fork: bool | None = None):
     return multiprocessing.get_context("fork" if (can_fork() if fork is None else fork) else "spawn")
 
 
+def threaded_process_context(preload: list[str]):
+    """For a process that already runs threads (a server): a fork of it copies every lock as another thread
+    held it (a module being imported, SQLite's mutexes) and the child may wait for one forever. So workers
+    come from a fork server started clean, which imports `preload` once (spawned where there is none)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(preload)
+    return context
+
+
 @contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of `workers` processes started the platform's cheapest safe way. Its workers leave Ctrl-C to

@@ -20,6 +20,7 @@ from pypdf import PdfWriter
 
 from pipeline.cli import cli
 from pipeline.ledger import Ledger
+from pipeline.round import load_round
 
 from . import scans
 from .test_checkin import ROUND
@@ -601,3 +602,42 @@ def test_a_single_upload_that_hangs_a_decoder_is_given_up(fresh_round, runner, m
     assert "haengt.pdf: REFUSED: reading the file took longer than" in result.output, result.output
     assert time.monotonic() - started < 60
     assert result.exit_code == 1
+
+
+def test_a_pool_shared_by_threads_gives_up_the_hanging_file_and_reads_the_others_again(fresh_round, monkeypatch):
+    """A server's threads share one pool: when one file hangs, the pool is replaced, and the file another
+    thread was waiting for (queued behind it, so lost with the old pool) is read again, not refused."""
+    import threading
+    import time
+
+    from pipeline.checkin import AnalysisPool, identify, load_settings
+
+    def analyse(path, context):
+        if path.name == "haengt.pdf":
+            time.sleep(3600)
+        return f"gelesen: {path.name}"
+
+    monkeypatch.setattr(identify, "analyse", analyse)  # the forked workers inherit this
+    round_cfg = load_round(fresh_round / "round.toml")
+    pool = AnalysisPool(round_cfg, fresh_round / "out", load_settings(round_cfg, max_seconds=0.5), workers=1)
+    answers, closed = {}, threading.Event()
+
+    def read(name: str) -> None:
+        answers[name] = pool.result(pool.submit(fresh_round / name))
+        # A forked worker dies with the thread that forked it (PR_SET_PDEATHSIG): the thread that replaced
+        # the pool stays until it is closed. (A server's workers come from its fork server, not a thread.)
+        closed.wait(60)
+
+    threads = [threading.Thread(target=read, args=(name,)) for name in ("haengt.pdf", "gut.pdf")]
+    with pool:
+        threads[0].start()
+        time.sleep(2)  # the second file waits behind the hanging one, and for longer than its own limit
+        threads[1].start()
+        deadline = time.monotonic() + 60
+        while len(answers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    closed.set()
+    for thread in threads:
+        thread.join(60)
+    assert "took longer than" in answers["haengt.pdf"].refused
+    assert answers["gut.pdf"] == "gelesen: gut.pdf"

@@ -192,6 +192,37 @@ def test_only_the_newest_version_counts(runner, mixed_round):
     assert data["summary"]["superseded"] == 0
 
 
+def test_a_refresh_reads_again_only_what_changed_and_equals_a_full_read(fresh_round, monkeypatch):
+    """The clerk's desk keeps its status current from the events since its last read (track.refresh_status):
+    a check-in, a reminder and a new version later it says exactly what a full read says."""
+    from pipeline.track import collect_status, refresh_status
+
+    monkeypatch.setenv("ENGAGIERT_NOW", NOW)
+    out = fresh_round / "out"
+    mark_sent(out)
+    before = collect_status(out, ROUND_ID)
+    check_in(out)
+    with Ledger.open(out) as ledger, ledger.transaction() as cursor:
+        documents = _ags_of(ledger)
+        Ledger.add_event(cursor, round_id=ROUND_ID, kind="reminder", ags=ALFTER, doc_id=documents[ALFTER].doc_id,
+                         at="2024-06-07T08:00:00+00:00", details={"channel": "eml", "file": "x.eml"})
+        old = documents[BORKEN]
+        new_id = old.doc_id.replace("-V1-", "-V2-")
+        Ledger.add_document(cursor, DocumentRecord(**{**old.__dict__, "doc_id": new_id, "version": 2}))
+        Ledger.add_event(cursor, round_id=ROUND_ID, kind="rendered", ags=BORKEN, doc_id=new_id, state="rendered")
+        Ledger.add_event(cursor, round_id=ROUND_ID, kind="superseded", ags=BORKEN, doc_id=old.doc_id,
+                         state="superseded")
+
+    refreshed, full = refresh_status(out, before), collect_status(out, ROUND_ID)
+    assert [d.as_json() for d in refreshed.documents] == [d.as_json() for d in full.documents]
+    assert (refreshed.recent_returns, refreshed.superseded_versions, refreshed.last_event_id) == \
+        (full.recent_returns, full.superseded_versions, full.last_event_id)
+    assert {d.ags: d.state for d in refreshed.documents} == ledger_states(out)
+    untouched = {d.ags: d for d in before.documents}[SHS]
+    assert {d.ags: d for d in refreshed.documents}[SHS] is untouched  # not read again
+    assert refresh_status(out, refreshed).documents == refreshed.documents  # nothing new: the same
+
+
 def read_csv_export(data: bytes) -> list[dict]:
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))

@@ -2,7 +2,7 @@
 
 - ``run``: the stage (``check_in``): claim, store, analyse in workers, record; crash recovery.
 - ``context``: the round's settings and documents as every step needs them.
-- ``pool``: worker processes with a hard time limit per upload.
+- ``pool``: worker processes with a hard time limit per upload (a server keeps one for its life).
 - ``archive``: claiming uploads from the inbox, storing them by content hash, signed and unmatched files.
 - ``intake``: reading an upload's pages (PDF, images) as a viewer shows them (``pdfpage``), and finding the
   QR codes on them (``codes``).
@@ -29,9 +29,10 @@ from .attribution import hold_foreign_documents
 from .context import Settings, load_settings
 from .crops import SignatureCrop, page_png, signature_crop
 from .decide import decide
+from .pool import AnalysisPool
 from .results import CheckinSummary, DocumentOutcome, UploadResult
 from .run import check_in
 
-__all__ = ["CheckinSummary", "Claim", "DocumentOutcome", "Settings", "SignatureCrop", "UploadResult", "check_in",
-           "claim", "decide", "free_name", "hash_claimed", "hold_foreign_documents", "load_settings", "page_png",
-           "signature_crop", "store"]
+__all__ = ["AnalysisPool", "CheckinSummary", "Claim", "DocumentOutcome", "Settings", "SignatureCrop", "UploadResult",
+           "check_in", "claim", "decide", "free_name", "hash_claimed", "hold_foreign_documents", "load_settings",
+           "page_png", "signature_crop", "store"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..errors import InvalidInputError
@@ -154,10 +155,14 @@ def reconcile(context: Context, pool: AnalysisPool) -> list[UploadResult]:
 def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Settings,
              progress: Callable[[int], object] | None = None,
              on_result: Callable[[UploadResult], object] | None = None, workers: int | None = None,
-             names: dict[Path, str] | None = None) -> CheckinSummary:
+             names: dict[Path, str] | None = None, pool: AnalysisPool | None = None,
+             finish_interrupted: bool = True) -> CheckinSummary:
     """Check in every upload under `paths`. Reading pages runs in `workers` processes (default: one per
     core); claiming, storing and recording stay in this process, in inbox order. `names`: what to call an
-    upload instead of its file name (the mail stage writes attachments under names of its own)."""
+    upload instead of its file name (the mail stage writes attachments under names of its own).
+    `pool`: a long-lived pool to read with (a server's, shared by its threads) instead of one for this run;
+    `finish_interrupted=False` skips looking through all of received/ for what a crashed run left (a server
+    does that once when it starts, not for every upload)."""
 
     out = Path(out)
     results: list[UploadResult] = []
@@ -171,14 +176,15 @@ def check_in(paths: list[Path], round_cfg: RoundConfig, out: Path, settings: Set
                 on_result(result)
 
     with Ledger.existing(out) as ledger:
-        if not ledger.latest_documents(round_cfg.id):
+        if not ledger.has_documents(round_cfg.id):
             raise InvalidInputError(_("{out}: no documents for round {round} in the ledger; run `engagiert render` "
                                       "first").format(out=out, round=round_cfg.id))
         context = Context(round_cfg, out, ledger, settings)
         files = archive.inbox_files(paths)
         # The pool is forked before any upload is claimed, so no worker inherits a claim's lock.
-        with AnalysisPool(context, workers if len(files) > 1 else 1) as pool:
-            for result in reconcile(context, pool):
+        with nullcontext(pool) if pool is not None else \
+                AnalysisPool(round_cfg, out, settings, workers if len(files) > 1 else 1) as pool:
+            for result in reconcile(context, pool) if finish_interrupted else []:
                 results.append(result)
                 if on_result:
                     on_result(result)

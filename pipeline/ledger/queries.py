@@ -17,7 +17,7 @@ from .records import DocumentRecord
 _CURRENT_STATUS_SQL = f"""
 WITH latest AS MATERIALIZED (
     SELECT ags, coalesce(max(CASE WHEN state != '{State.SUPERSEDED}' THEN version END), max(version)) AS version
-    FROM document_status WHERE round = :round GROUP BY ags
+    FROM document_status WHERE round = :round {{only}} GROUP BY ags
 ), current AS (
     SELECT s.* FROM latest l JOIN document_status s ON s.round = :round AND s.ags = l.ags AND s.version = l.version
 ), sent AS MATERIALIZED (
@@ -38,6 +38,7 @@ FROM current c LEFT JOIN sent ON sent.doc_id = c.doc_id LEFT JOIN events e ON e.
      LEFT JOIN reminded ON reminded.ags = c.ags
 ORDER BY c.ags
 """
+_ONLY_THESE = "AND ags IN (SELECT value FROM json_each(:only))"
 
 
 class LedgerQueries:
@@ -46,6 +47,10 @@ class LedgerQueries:
     connection: sqlite3.Connection
 
     # --- documents ------------------------------------------------------------------------------
+
+    def has_documents(self, round_id: str) -> bool:
+        return self.connection.execute("SELECT 1 FROM documents WHERE round = ? LIMIT 1", (round_id,)).fetchone() \
+            is not None
 
     def latest_documents(self, round_id: str) -> dict[str, DocumentRecord]:
         """The newest version per AGS in a round."""
@@ -102,10 +107,22 @@ class LedgerQueries:
         return self.connection.execute(
             "SELECT * FROM document_status WHERE round = ? ORDER BY ags, version", (round_id,)).fetchall()
 
-    def current_status_rows(self, round_id: str) -> list[sqlite3.Row]:
+    def current_status_rows(self, round_id: str, only: set[str] | None = None) -> list[sqlite3.Row]:
         """Per municipality its current version: state, since, reason, dispatch date, last reminder, and
-        the row's name, designation, district, type and e-mail."""
-        return self.connection.execute(_CURRENT_STATUS_SQL, {"round": round_id}).fetchall()
+        the row's name, designation, district, type and e-mail; `only`: just these municipalities (AGS)."""
+        if only is None:
+            return self.connection.execute(_CURRENT_STATUS_SQL.format(only=""), {"round": round_id}).fetchall()
+        return self.connection.execute(_CURRENT_STATUS_SQL.format(only=_ONLY_THESE),
+                                       {"round": round_id, "only": json.dumps(sorted(only))}).fetchall()
+
+    def last_event_id(self) -> int:
+        return self.connection.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+    def municipalities_with_events_after(self, round_id: str, event_id: int) -> set[str]:
+        """AGS of every municipality an event after `event_id` concerns (by its AGS or its document's)."""
+        return {row[0] for row in self.connection.execute(
+            "SELECT DISTINCT coalesce(e.ags, d.ags) FROM events e LEFT JOIN documents d ON d.doc_id = e.doc_id "
+            "WHERE e.id > ? AND e.round = ? AND coalesce(e.ags, d.ags) IS NOT NULL", (event_id, round_id))}
 
     def count_in_state(self, round_id: str, state: str) -> int:
         """How many documents of the round (every version) are in `state` now."""

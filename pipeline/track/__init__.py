@@ -15,10 +15,12 @@ from importlib import import_module
 
 _EXPORTS = {
     "DocumentStatus": ("status", "DocumentStatus"), "RoundStatus": ("status", "RoundStatus"),
-    "collect_status": ("status", "collect_status"), "filter_documents": ("status", "filter_documents"),
+    "collect_status": ("status", "collect_status"), "refresh_status": ("status", "refresh_status"),
+    "filter_documents": ("status", "filter_documents"),
     "german_date": ("status", "german_date"), "summary": ("status", "summary"),
     "municipality_history": ("history", "history"), "geojson_path": ("nrwmap", "geojson_path"),
     "STATE_COLOURS": ("report", "STATE_COLOURS"), "build_context": ("report", "build_context"),
+    "overview_context": ("report", "overview_context"),
 }
 __all__ = sorted(_EXPORTS)
 

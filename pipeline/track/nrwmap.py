@@ -10,6 +10,7 @@ report prefers the names from the ledger anyway.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -77,6 +78,13 @@ def load_map(path: Path, width: float = MAP_WIDTH) -> NrwMap | None:
     path = Path(path)
     if not path.is_file():
         return None
+    info = path.stat()
+    return _scaled_map(path, width, info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _scaled_map(path: Path, width: float, _mtime_ns: int, _size: int) -> NrwMap:
+    """Read once per version of the file (a server draws the map for every new status; 0.1 s each)."""
     try:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
         shapes = [(str(feature["properties"]["ags"]), repair_name(str(feature["properties"].get("name", ""))),

@@ -155,14 +155,12 @@ def _row(document: DocumentStatus, today: dt.date) -> dict:
             "regierungsbezirk": document.regierungsbezirk, "doc_id": document.doc_id}
 
 
-def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) -> dict:
+def overview_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) -> dict:
+    """The counts, the bars per Regierungsbezirk, the time chart and the map (the clerk's overview)."""
     documents = status.documents
     counts = summary(documents)
     total = len(documents)
     map_data, off_map = _map(status, geojson)
-    order = {State.REJECTED: 0, State.INCOMPLETE: 1, State.NEEDS_REVIEW: 2, State.SENT: 3, State.RENDERED: 4,
-             State.SUPERSEDED: 5}
-    outstanding = sorted((d for d in documents if d.outstanding), key=lambda d: (order.get(d.state, 9), d.ags))
     return {
         "round_id": status.round_id, "title": round_cfg.title, "as_of": german_date(status.today.isoformat()),
         "deadline": german_date(round_cfg.deadline.isoformat()) if round_cfg.deadline else "",
@@ -172,10 +170,21 @@ def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) ->
                     "colour": STATE_COLOURS[state]} for state, count in counts.items()],
         "bars": _bars(documents), "timeline": _timeline(status, round_cfg.deadline),
         "map": map_data, "off_map": off_map, "not_in_round_colour": NOT_IN_ROUND,
+        "generated": local_time(status.now),
+    }
+
+
+def build_context(status: RoundStatus, round_cfg: RoundConfig, geojson: Path) -> dict:
+    """The overview and the tables of what is outstanding, rejected and in review (the HTML report)."""
+    documents = status.documents
+    order = {State.REJECTED: 0, State.INCOMPLETE: 1, State.NEEDS_REVIEW: 2, State.SENT: 3, State.RENDERED: 4,
+             State.SUPERSEDED: 5}
+    outstanding = sorted((d for d in documents if d.outstanding), key=lambda d: (order.get(d.state, 9), d.ags))
+    return {
+        **overview_context(status, round_cfg, geojson),
         "outstanding": [_row(d, status.today) for d in outstanding],
         "rejected": [_row(d, status.today) for d in documents if d.state == State.REJECTED],
         "needs_review": [_row(d, status.today) for d in documents if d.state == State.NEEDS_REVIEW],
-        "generated": local_time(status.now),
     }
 
 

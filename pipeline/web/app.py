@@ -17,7 +17,7 @@ from ..checkin import Settings, load_settings
 from ..round import RoundConfig
 from .context import STATIC, WebState, render, state, too_many, wants_json
 from .security import client_address, security_headers
-from .uploads import CheckinGate, incoming_dir
+from .uploads import ServerCheckin, incoming_dir
 
 
 def create_app(out: Path, round_cfg: RoundConfig, settings: Settings | None = None,
@@ -29,7 +29,9 @@ def create_app(out: Path, round_cfg: RoundConfig, settings: Settings | None = No
     app.config.update(MAX_CONTENT_LENGTH=int(round_cfg.portal.max_request_mb * 1024 * 1024),
                       SEND_FILE_MAX_AGE_DEFAULT=3600)
     settings = settings or load_settings(round_cfg)
-    app.extensions["engagiert"] = WebState(out, round_cfg, settings, CheckinGate(checkin_slots or default_workers()))
+    # The readers start with the first upload (or when `engagiert serve` starts), and end with the process.
+    checkin = ServerCheckin(out, round_cfg, settings, checkin_slots or default_workers())
+    app.extensions["engagiert"] = WebState(out, round_cfg, settings, checkin)
     incoming_dir(out, round_cfg.id).mkdir(parents=True, exist_ok=True)
     if round_cfg.portal.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -15,7 +15,7 @@ from ..ledger import LEDGER_FILE, Ledger, now_iso
 from ..round import RoundConfig
 from ..templating import environment
 from .security import RateLimiter
-from .uploads import CheckinGate
+from .uploads import ServerCheckin
 
 WEB_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -28,11 +28,10 @@ class WebState:
     out: Path
     round_cfg: RoundConfig
     settings: Settings
-    gate: CheckinGate
+    checkin: ServerCheckin
     limiter: RateLimiter = field(default_factory=RateLimiter)
     status_cache: dict = field(default_factory=dict)
     refresh_lock: threading.Lock = field(default_factory=threading.Lock)
-    refreshing: bool = False
 
     @property
     def portal(self):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, g, redirect, request, url_for
@@ -17,7 +16,15 @@ from flask import Blueprint, Response, abort, g, redirect, request, url_for
 from ..errors import EngagiertError
 from ..links import current_links, issue_links, revoke_link
 from ..states import STATE_LABELS_DE, STATES, State
-from ..track import RoundStatus, build_context, collect_status, filter_documents, geojson_path, municipality_history
+from ..track import (
+    RoundStatus,
+    collect_status,
+    filter_documents,
+    geojson_path,
+    municipality_history,
+    overview_context,
+    refresh_status,
+)
 from .accounts import end_session, find_session, start_session, verify_login
 from .context import ledger, render, state, too_many
 from .security import client_address, same_token
@@ -98,37 +105,21 @@ def logout():
     return response
 
 
-def round_status(fresh: bool = False) -> RoundStatus:
-    """The round's status. Read again when the ledger changed (any process may write to it): `fresh` pages
-    (the review queue, a municipality's page) wait for that; the overview and the table show the snapshot
-    they have while a background thread reads the new one (0.3 s for 10,800 documents), so a clerk's page
-    never waits for a busy round, and is at most that much behind."""
+def round_status() -> RoundStatus:
+    """The round's status as the ledger says it now (any process may have written to it): read again,
+    before the page is made, whenever the ledger changed, but only the municipalities that changed
+    (track.refresh_status). One thread reads; the others asking meanwhile wait and use what it read."""
     web = state()
-    stamp = web.ledger_stamp()
-    cached = web.status_cache.get("status")
-    if cached is not None and cached[0] != stamp and not fresh:
-        refresh_in_background(web)
-        return cached[1]
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, collect_status(web.out, web.round_cfg.id))
-        web.status_cache["status"] = cached
-    return cached[1]
-
-
-def refresh_in_background(web) -> None:
     with web.refresh_lock:
-        if web.refreshing:
-            return
-        web.refreshing = True
-
-    def refresh() -> None:
-        try:
-            stamp = web.ledger_stamp()
-            web.status_cache["status"] = (stamp, collect_status(web.out, web.round_cfg.id))
-        finally:
-            web.refreshing = False
-
-    threading.Thread(target=refresh, daemon=True, name="status-refresh").start()
+        # Taken before reading (a change made during the read is read next time); a new day is a change too
+        # (the page says "Stand <date>", and what counts as a recent return moves on).
+        stamp = (web.ledger_stamp(), web.today())
+        cached = web.status_cache.get("status")
+        if cached is None or cached[0] != stamp:
+            status = refresh_status(web.out, cached[1]) if cached else collect_status(web.out, web.round_cfg.id)
+            cached = (stamp, status)
+            web.status_cache["status"] = cached
+        return cached[1]
 
 
 def _cached(name: str, status: RoundStatus, build):
@@ -145,7 +136,7 @@ def _cached(name: str, status: RoundStatus, build):
 @blueprint.get("/")
 def overview():
     status = round_status()
-    context = _cached("overview", status, lambda: build_context(status, state().round_cfg, geojson_path(None)))
+    context = _cached("overview", status, lambda: overview_context(status, state().round_cfg, geojson_path(None)))
     queue = sum(1 for document in status.documents if document.state == State.NEEDS_REVIEW)
     return page("overview.html.j2", report=context, queue=queue)
 

@@ -113,7 +113,7 @@ def store_and_check(ags: str, files: list, actor: str, via: str) -> list[answers
     """Store the files, check them in (the stage), and read back what the ledger says about each."""
     web = state()
     received = receive(web.out, web.round_cfg, files, ags, actor, client_address(), via)
-    check_in_received(web.out, web.round_cfg, web.settings, received, ags, actor, web.gate)
+    check_in_received(received, ags, actor, web.checkin)
     return [answers.file_answer(ledger(), item.sha256, ags, item.event_id, item.name, item.size, item.at)
             for item in received]
 

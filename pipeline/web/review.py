@@ -26,7 +26,7 @@ ACCEPT_DEFAULT = "Unterschrift im Ausschnitt von Hand geprüft"
 
 
 def queue() -> list:
-    documents = [d for d in round_status(fresh=True).documents if d.state == State.NEEDS_REVIEW]
+    documents = [d for d in round_status().documents if d.state == State.NEEDS_REVIEW]
     return sorted(documents, key=lambda d: (d.since, d.ags))
 
 

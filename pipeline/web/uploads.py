@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checkin import Settings, check_in, hold_foreign_documents
+from ..checkin import AnalysisPool, CheckinSummary, Settings, check_in, hold_foreign_documents
 from ..fileio import fsync_dir as _fsync_dir
 from ..fileio import sha256_of_file as _sha256
 from ..fileio import write_text_atomic
@@ -86,7 +86,6 @@ def _store(stream, folder: Path, name: str) -> tuple[Path, int, str]:
     return target, size, digest.hexdigest()
 
 
-
 def receive(out: Path, round_cfg: RoundConfig, files: list, ags: str, actor: str, client: str,
             via: str) -> list[Received]:
     """Store every file of a request (objects with `.filename` and `.stream`) and record that it came."""
@@ -113,31 +112,37 @@ def _record_arrivals(out: Path, round_cfg: RoundConfig, stored: list[tuple[Path,
     return received
 
 
-class CheckinGate:
-    """At most `slots` check-ins at once (one per core): more would only share the cores and make every
-    answer slower; a request waits here for its turn instead."""
+class ServerCheckin:
+    """The server's check-ins: one long-lived pool of readers (one per core) shared by all request threads,
+    and at most one check-in per reader at a time. A request beyond that waits here for its turn (more at
+    once would only share the cores and make every answer slower, and a queued file would use up its time
+    limit waiting). Forking a reader for every upload cost more than reading the upload."""
 
-    def __init__(self, slots: int):
-        self.semaphore = threading.BoundedSemaphore(max(1, slots))
+    def __init__(self, out: Path, round_cfg: RoundConfig, settings: Settings, slots: int):
+        self.out, self.round_cfg, self.settings = Path(out), round_cfg, settings
+        self.pool = AnalysisPool(round_cfg, out, settings, workers=max(1, slots), shared=True)
+        self.slots = threading.BoundedSemaphore(max(1, slots))
 
-    def __enter__(self):
-        self.semaphore.acquire()
+    def run(self, paths: list[Path], finish_interrupted: bool = False) -> CheckinSummary:
+        """`engagiert checkin` of just these files (not the whole of received/: the server finishes what
+        an interrupted run left there once, when it starts)."""
+        with self.slots:
+            return check_in(paths, self.round_cfg, self.out, self.settings, pool=self.pool,
+                            finish_interrupted=finish_interrupted)
 
-    def __exit__(self, *exc_info):
-        self.semaphore.release()
+    def close(self) -> None:
+        self.pool.close()
 
 
-def check_in_received(out: Path, round_cfg: RoundConfig, settings: Settings, received: list[Received], ags: str,
-                      actor: str, gate: CheckinGate) -> None:
+def check_in_received(received: list[Received], ags: str, actor: str, checkin: ServerCheckin) -> None:
     """Run the check-in stage over the stored files; hold documents of other municipalities for review."""
     if not received:
         return
-    with gate:
-        summary = check_in([item.path for item in received], round_cfg, out, settings, workers=1)
+    summary = checkin.run([item.path for item in received])
     mine = {item.sha256 for item in received}
     for result in summary.results:
         if result.sha256 in mine:
-            hold_foreign_documents(out, round_cfg, result, ags, actor)
+            hold_foreign_documents(checkin.out, checkin.round_cfg, result, ags, actor)
     _remove_empty(received[0].path.parent)
 
 
@@ -147,9 +152,11 @@ def _remove_empty(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def recover(out: Path, round_cfg: RoundConfig, settings: Settings, gate: CheckinGate) -> int:
+def recover(checkin: ServerCheckin) -> int:
     """Check in what a killed server had stored but not checked in; half-written files are dropped (their
     sender got no answer and will send again). Returns how many files were checked in."""
+    out, round_cfg = checkin.out, checkin.round_cfg
+    checkin.run([], finish_interrupted=True)  # what died inside check-in: in received/ without its record
     base = incoming_dir(out, round_cfg.id)
     if not base.is_dir():
         return 0
@@ -172,11 +179,10 @@ def recover(out: Path, round_cfg: RoundConfig, settings: Settings, gate: Checkin
                     pending.append((path, path.stat().st_size, sha, path.name))
         _record_arrivals(out, round_cfg, pending, meta)
         received = [Received(path, path.name, path.stat().st_size, _sha256(path), 0, "") for path in files]
-        check_in_received(out, round_cfg, settings, received, meta["ags"], meta["actor"], gate)
+        check_in_received(received, meta["ags"], meta["actor"], checkin)
         _remove_empty(folder)
         count += len(files)
     for folder in base.glob("*/*"):  # a request that died before its first file was whole
         if folder.is_dir() and not (folder / META_FILE).exists():
             shutil.rmtree(folder, ignore_errors=True)
     return count
-

@@ -58,6 +58,32 @@ def test_links_need_a_public_address(runner, fresh_round):
     assert result.exit_code == 2 and "[portal] public_url" in result.output
 
 
+def test_serve_without_a_public_address_serves_the_desk_and_says_why_there_are_no_links(fresh_round, monkeypatch):
+    """`engagiert serve` needs no [portal]: the clerks' desk works; no municipality has a link until public_url
+    is set (and `engagiert links` run), and the server says so, in German, when it starts."""
+    import urllib.error
+    import urllib.request
+
+    from .conftest import Server, add_user, free_port
+
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")  # the server process inherits it
+    add_user(fresh_round)
+    server = Server(fresh_round, free_port()).start()
+    try:
+        with urllib.request.urlopen(f"{server.url}/admin/login", timeout=30) as response:
+            assert response.status == 200 and "Anmeldung für die Geschäftsstelle" in response.read().decode()
+        try:
+            urllib.request.urlopen(f"{server.url}/k/{'A' * 43}", timeout=30)
+            raise AssertionError("a link page without links")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404
+    finally:
+        server.stop()
+    log = Path(server.log.name).read_text(encoding="utf-8")
+    assert f"Hinweis: in {fresh_round / 'round.toml'} fehlt [portal] public_url" in log, log
+    assert "(Geschäftsstelle: /admin/)" in log, log
+
+
 def test_an_unknown_portal_key_is_refused(runner, fresh_round):
     add_portal(fresh_round, public_ulr="typo")
     result = links_cli(runner, fresh_round)
