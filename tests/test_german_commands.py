@@ -333,3 +333,31 @@ def test_a_file_the_account_may_not_read_is_refused_in_german(runner, fresh_roun
     assert ("gesperrt.pdf: ABGEWIESEN: lässt sich nicht lesen (Zugriff verweigert); die Datei bleibt im "
             "Eingangsordner: bitte diesem Benutzerkonto Leserechte geben und erneut prüfen") in lines
     german_text(result.output)
+
+
+def test_pages_that_match_nothing_are_explained_in_german(runner, fresh_round):
+    inbox = fresh_round / "inbox"
+    inbox.mkdir()
+    blank = scans.blank_page(150)
+    blank.save(inbox / "leer.png")
+    stranger = scans.blank_page(150).copy()
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(stranger)
+    for row in range(12):  # lines of someone else's text: not blank, no code of ours
+        draw.text((120, 200 + 60 * row), f"Rechnung Nr. 4711, Position {row}: nicht unser Dokument", fill=0,
+                  font_size=36)
+    scans.to_pdf([blank, stranger], inbox / "fremd.pdf", dpi=150)
+    result = in_round(runner, fresh_round, "checkin", "-q")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "leer.png: NICHT ZUGEORDNET: nur leere Seiten" in lines, lines
+    assert ("fremd.pdf: NICHT ZUGEORDNET: keine Seite von uns gefunden: Seite 2: kein Dokumentcode auf der Seite "
+            "gefunden") in lines, lines
+    german_text(result.output)
+    [note] = (fresh_round / "out" / "unmatched").glob("*-page002.txt")
+    assert "Grund: kein Dokumentcode auf der Seite gefunden" in note.read_text(encoding="utf-8")
+    with sqlite3.connect(fresh_round / "out" / "ledger.sqlite") as ledger:  # stored in English, as the rules read it
+        reasons = {name: reason for name, reason in ledger.execute("SELECT original_name, reason FROM uploads")}
+    assert reasons["leer.png"] == "only blank pages"
+    assert reasons["fremd.pdf"] == "no page of ours found: page 2: no document code found on the page"

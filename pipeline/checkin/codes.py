@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import deferred
+
 
 @dataclass
 class Code:
@@ -41,9 +43,9 @@ def find_codes(result, image, rerender) -> None:
         return
     if _is_blank(image):
         result.blank = True
-        result.problem = "blank page"
+        result.problem = deferred("blank page")
     else:
-        result.problem = "no document code found on the page"
+        result.problem = deferred("no document code found on the page")
 
 
 def _codes_in_corner(image) -> list[Code]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..docid import DocIdError, check_doc_id, parse_qr_payload
 from ..geometry import Geometry
+from ..i18n import deferred, deferred_join
 from .intake import Refused, open_upload, read_pages
 
 if TYPE_CHECKING:
@@ -68,7 +69,8 @@ def analyse(path: Path, context: Context) -> Analysis:
             try:
                 _identify_page(page, context, analysis, loose)
             except Exception as exc:  # one odd page must not cost the others
-                analysis.unmatched.append((page.number, f"page could not be read ({exc.__class__.__name__})"))
+                analysis.unmatched.append((page.number, deferred("page could not be read ({error})",
+                                                                  error=exc.__class__.__name__)))
             finally:
                 page.image = None
         if loose and analysis.findings:
@@ -124,31 +126,34 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
 
         candidates = [(payload, None) for payload in identify_by_print(page, context, loose)]
     if not candidates:
-        analysis.unmatched.append((page.number, page.problem or "no document code found on the page"))
+        analysis.unmatched.append((page.number, page.problem or deferred("no document code found on the page")))
         return
     reasons = []
     for payload, code in candidates:
         try:
             ref = parse_qr_payload(payload)
         except DocIdError:
-            reasons.append(f"a code that is not one of ours ({payload[:40]!r})")
+            reasons.append(deferred("a code that is not one of ours ({code})", code=repr(payload[:40])))
             continue
         doc_id = str(ref.doc_id)
         try:
             check_doc_id(context.secret, ref.doc_id)
         except DocIdError:
-            reasons.append(f"document code {doc_id} fails its check (mistyped, damaged or forged)")
+            reasons.append(deferred("document code {doc_id} fails its check (mistyped, damaged or forged)",
+                                    doc_id=doc_id))
             continue
         if ref.doc_id.round != context.round_cfg.id:
-            reasons.append(f"a document of round {ref.doc_id.round}; this check-in is for round "
-                           f"{context.round_cfg.id} (use that round's round.toml)")
+            reasons.append(deferred("a document of round {other}; this check-in is for round {round} (use that round's "
+                                    "round.toml)", other=ref.doc_id.round, round=context.round_cfg.id))
             continue
         record = context.document(doc_id)
         if record is None:
-            reasons.append(f"document {doc_id} is not in this ledger (rendered with another output folder?)")
+            reasons.append(deferred("document {doc_id} is not in this ledger (rendered with another output folder?)",
+                                    doc_id=doc_id))
             continue
         if ref.pages != record.pages:
-            reasons.append(f"the code says {ref.pages} pages, document {doc_id} has {record.pages}")
+            reasons.append(deferred("the code says {pages} pages, document {doc_id} has {has}", pages=ref.pages,
+                                    doc_id=doc_id, has=record.pages))
             continue
         reading = None
         if ref.page == record.geometry.signature_box.page and page.image is not None:
@@ -157,7 +162,7 @@ def _identify_page(page, context: Context, analysis: Analysis, loose: list) -> N
                                          reading.as_details() if reading else None, reading.crop if reading else None,
                                          _mismatch(page, code, record, ref.page, context)))
         return
-    analysis.unmatched.append((page.number, "; ".join(reasons)))
+    analysis.unmatched.append((page.number, deferred_join("; ", reasons)))
 
 
 def _mismatch(page, code, record, page_number: int, context: Context) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..fileio import slugify, write_bytes_atomic, write_text_atomic
+from ..i18n import _, deferred, deferred_join, shown
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..states import EventKind, Reason, State
 from . import archive
@@ -32,19 +33,21 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
     crops = _write_review_crops(context, claimed, kept)
     with ledger.transaction() as cursor:
         if Ledger.upload_known(cursor, claimed.sha256):
-            result.outcome, result.reason = "duplicate", "another check-in recorded the same file a moment ago"
+            result.outcome = "duplicate"
+            result.reason = deferred("another check-in recorded the same file a moment ago")
             return result
         if analysis.refused:
             result.outcome, result.reason = "refused", analysis.refused
         elif not analysis.findings:
             result.outcome = "unmatched"
-            result.reason = ("no page of ours found: " + "; ".join(
-                f"page {number}: {why}" for number, why in analysis.unmatched[:5])) if analysis.unmatched \
-                else "only blank pages"
+            each = [deferred("page {number}: {why}", number=number, why=why) for number, why in analysis.unmatched[:5]]
+            result.reason = deferred("no page of ours found: {pages}", pages=deferred_join("; ", each)) \
+                if each else deferred("only blank pages")
         else:
             result.outcome, result.unmatched_pages = "matched", len(analysis.unmatched)
             if analysis.unmatched:
-                result.reason = f"{len(analysis.unmatched)} page(s) match no document, kept in out/unmatched/"
+                result.reason = deferred("{count} page(s) match no document, kept in out/unmatched/",
+                                         count=len(analysis.unmatched))
         details = {"kind": analysis.kind, "pages": analysis.page_count, "blank_pages": analysis.blank,
                    "unmatched": [{"page": n, "reason": why, "file": unmatched_files.get(n)}
                                  for n, why in analysis.unmatched],
@@ -351,8 +354,9 @@ def _write_unmatched(context: Context, claimed: archive.Claim, analysis: Analysi
             except Exception:  # a page we cannot even copy: the note still says where the whole upload is
                 written[number] = ""
             write_text_atomic(directory / f"{stem}.txt",
-                              f"Upload: {claimed.original_name}\nStored as: {claimed.path.relative_to(context.out)}\n"
-                              f"Page: {number}\nReason: {why}\n")
+                              _("Upload: {name}\nStored as: {path}\nPage: {number}\nReason: {why}\n").format(
+                                  name=claimed.original_name, path=claimed.path.relative_to(context.out),
+                                  number=number, why=shown(why)))
     finally:
         if reader is not None:
             reader.close()
