@@ -183,6 +183,12 @@ class BoxReader:
             second = self.locate(refit)
             if second[0] > score:
                 (score, shift), transform = second, refit
+        if score < GOOD_ALIGNMENT:
+            # The map is off in scale or angle near the box (a photo's perspective, a page registered on
+            # our layout from features far away): try it a little larger, smaller and turned.
+            refined = self.rescale(transform, score)
+            if refined is not None:
+                (score, shift), transform = refined
         if score < MIN_ALIGNMENT:
             # Still not found (a strong perspective, a curled page): register the whole page on ours.
             from .register import OurPage, register
@@ -210,6 +216,35 @@ class BoxReader:
         if reading.verdict != "signed":
             reading.crop = self.picture(transform, shift, dpi, seen)
         return reading
+
+    def rescale(self, transform: np.ndarray, score: float):
+        """The best of `transform` scaled (±6 %) and turned (±2°) about the window's centre, coarse then
+        fine: ((correlation, shift), transform), or None if none correlates better than `score`."""
+        left, bottom, right, top = self.window
+        centre_x, centre_y = (left + right) / 2, (bottom + top) / 2
+        best = None
+
+        def around(scale: float, degrees: float) -> np.ndarray:
+            angle = np.radians(degrees)
+            cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+            return transform @ np.array([[cos, -sin, centre_x - cos * centre_x + sin * centre_y],
+                                         [sin, cos, centre_y - sin * centre_x - cos * centre_y], [0.0, 0.0, 1.0]])
+
+        grids = [((0.94, 0.97, 1.0, 1.03, 1.06), (-2.0, -1.0, 0.0, 1.0, 2.0))]
+        while grids:
+            scales, angles = grids.pop()
+            for scale in scales:
+                for degrees in angles:
+                    if best is not None and (scale, degrees) == best[2]:
+                        continue
+                    candidate = around(scale, degrees)
+                    found = self.locate(candidate)
+                    if found[0] > (best[0][0] if best else score):
+                        best = (found, candidate, (scale, degrees))
+            if best is not None and len(scales) == 5:   # then a finer grid around the best
+                scale, degrees = best[2]
+                grids.append(((scale - 0.015, scale, scale + 0.015), (degrees - 0.5, degrees, degrees + 0.5)))
+        return None if best is None else (best[0], best[1])
 
     def picture(self, transform: np.ndarray, shift, dpi: int, seen: Seen | None) -> bytes:
         """The review picture: the whole window, in colour, with what was counted drawn over it."""

@@ -1,0 +1,49 @@
+"""Finding the signature box when the map onto the page is a little off in scale or angle (ink.py):
+a photo's perspective, or a page registered on our layout from features far from the box."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.checkin.ink import GOOD_ALIGNMENT, MIN_ALIGNMENT, BoxReader, page_map
+
+from .. import scans
+
+DPI = 200
+
+
+def _off(transform: np.ndarray, window: list[float], scale: float, degrees: float) -> np.ndarray:
+    """`transform` made `scale` times larger and turned by `degrees` about the window's centre."""
+    left, bottom, right, top = window
+    x, y = (left + right) / 2, (bottom + top) / 2
+    angle = np.radians(degrees)
+    cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+    return transform @ np.array([[cos, -sin, x - cos * x + sin * y], [sin, cos, y - sin * x - cos * y], [0, 0, 1]])
+
+
+@pytest.fixture(scope="module")
+def signed_page(rendered_pdf, record) -> np.ndarray:
+    return np.asarray(scans.signed_scan(rendered_pdf, record.geometry, dpi=DPI)[1])
+
+
+@pytest.mark.parametrize(("scale", "degrees"), [(0.955, 0.0), (1.045, -0.8), (1.0, 1.6)])
+def test_a_map_a_few_percent_or_a_degree_off_is_corrected_near_the_box(signed_page, rendered_pdf, record, scale,
+                                                                      degrees):
+    reader = BoxReader(signed_page, record.geometry, 2, rendered_pdf)
+    exact = page_map((signed_page.shape[1], signed_page.shape[0]), record.geometry["page_size"])
+    wrong = _off(exact, reader.window, scale, degrees)
+    assert reader.locate(wrong)[0] < GOOD_ALIGNMENT     # as mapped, the window does not line up
+    (score, _), corrected = reader.rescale(wrong, reader.locate(wrong)[0])
+    assert score >= GOOD_ALIGNMENT
+    centre = np.array([(reader.window[0] + reader.window[2]) / 2, (reader.window[1] + reader.window[3]) / 2, 1.0])
+    assert np.abs((corrected @ centre)[:2] - (exact @ centre)[:2]).max() < 1.5 * DPI / 25.4   # within 1.5 mm
+    reading = reader.read(wrong)
+    assert reading.verdict == "signed" and reading.alignment >= MIN_ALIGNMENT, reading
+
+
+def test_a_window_that_lines_up_is_left_as_it_is(signed_page, rendered_pdf, record):
+    reader = BoxReader(signed_page, record.geometry, 2, rendered_pdf)
+    exact = page_map((signed_page.shape[1], signed_page.shape[0]), record.geometry["page_size"])
+    score = reader.locate(exact)[0]
+    assert score >= GOOD_ALIGNMENT and reader.rescale(exact, 0.99) is None
