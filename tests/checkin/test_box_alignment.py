@@ -33,11 +33,14 @@ def test_a_map_a_few_percent_or_a_degree_off_is_corrected_near_the_box(signed_pa
     reader = BoxReader(signed_page, record.geometry, 2, rendered_pdf)
     exact = page_map((signed_page.shape[1], signed_page.shape[0]), record.geometry["page_size"])
     wrong = _off(exact, reader.window, scale, degrees)
-    assert reader.locate(wrong)[0] < GOOD_ALIGNMENT     # as mapped, the window does not line up
-    (score, _), corrected = reader.rescale(wrong, reader.locate(wrong)[0])
+    score, shift = reader.locate(wrong)
+    assert score < GOOD_ALIGNMENT     # as mapped, the window does not line up
+    (score, shift), corrected = reader.rescale(wrong, shift, score)
     assert score >= GOOD_ALIGNMENT
-    centre = np.array([(reader.window[0] + reader.window[2]) / 2, (reader.window[1] + reader.window[3]) / 2, 1.0])
-    assert np.abs((corrected @ centre)[:2] - (exact @ centre)[:2]).max() < 1.5 * DPI / 25.4   # within 1.5 mm
+    left, bottom, right, top = reader.window
+    found = corrected @ np.array([(left + right) / 2 + shift[0], (bottom + top) / 2 - shift[1], 1.0])
+    assert np.abs(found[:2] - (exact @ np.array([(left + right) / 2, (bottom + top) / 2, 1.0]))[:2]).max() \
+        < 0.5 * DPI / 25.4   # the window's centre where it is, within half a millimetre
     reading = reader.read(wrong)
     assert reading.verdict == "signed" and reading.alignment >= MIN_ALIGNMENT, reading
 
@@ -45,5 +48,6 @@ def test_a_map_a_few_percent_or_a_degree_off_is_corrected_near_the_box(signed_pa
 def test_a_window_that_lines_up_is_left_as_it_is(signed_page, rendered_pdf, record):
     reader = BoxReader(signed_page, record.geometry, 2, rendered_pdf)
     exact = page_map((signed_page.shape[1], signed_page.shape[0]), record.geometry["page_size"])
-    score = reader.locate(exact)[0]
-    assert score >= GOOD_ALIGNMENT and reader.rescale(exact, 0.99) is None
+    score, shift = reader.locate(exact)
+    assert score >= GOOD_ALIGNMENT
+    assert reader.rescale(exact, shift, 0.99) == ((0.99, shift), exact)   # nothing lines up better than that
