@@ -25,12 +25,14 @@ from . import align
 from .register import OurPage, Registration, register
 
 OCR_DPI = 400
-LINE_MARGIN_MM = (4.0, 6.0)     # around the id line as we printed it (sideways, up and down): a page
-                                # registered a few millimetres off still has its line inside the cut
+LINE_MARGIN_MM = (8.0, 20.0, 12.0)   # around the id line as we printed it (sideways, above, below): a
+                                     # photo registered a centimetre off still has its line inside the cut
+                                     # (our page has nothing else there; the paper's edge is 14 mm below)
 ID_LINE = re.compile(r"Dok\.-Nr\.")
 DIGITS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2",
                         "G": "6", "T": "7"})
-BASE32 = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
+BASE32 = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G", "|": "I"})
+SEPARATORS = str.maketrans({"—": "-", "–": "-", "_": "-", ".": "-", "}": "|", ")": "|", "]": "|", "!": "|"})
 
 
 @dataclass
@@ -96,8 +98,8 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     from .strokes import contrast
 
     dpi = 300 if attempt == 2 else OCR_DPI
-    region = [line[0] - LINE_MARGIN_MM[0] * PT_PER_MM, line[1] - LINE_MARGIN_MM[1] * PT_PER_MM,
-              line[2] + LINE_MARGIN_MM[0] * PT_PER_MM, line[3] + LINE_MARGIN_MM[1] * PT_PER_MM]
+    sideways, above, below = (margin * PT_PER_MM for margin in LINE_MARGIN_MM)
+    region = [line[0] - sideways, line[1] - below, line[2] + sideways, line[3] + above]
     grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     crop = align.cut(grey, transform, region, dpi)
     darkness = contrast(crop, dpi)
@@ -127,7 +129,9 @@ def text_line(crop: np.ndarray, darkness: np.ndarray, dpi: float) -> np.ndarray:
     scale = dpi / 25.4
     ink = darkness > max(0.2, float(np.percentile(darkness, 99)) * 0.4)
     rows = ink.sum(axis=1).astype(float)
-    texty = rows >= max(2.0, 0.01 * crop.shape[1])
+    # a row of text is partly inked; one inked nearly across (the table or floor beyond the paper's edge
+    # on a photo, a stain) is not
+    texty = (rows >= max(2.0, 0.01 * crop.shape[1])) & (rows <= 0.7 * crop.shape[1])
     # runs of text rows, bridged over gaps of 0.4 mm (the dots and dashes of a line)
     bridged = cv2.morphologyEx(texty.astype(np.uint8).reshape(-1, 1), cv2.MORPH_CLOSE,
                                np.ones((2 * round(0.4 * scale) + 1, 1), np.uint8)).ravel() > 0
@@ -197,8 +201,9 @@ def payloads(text: str, round_id: str, page_count: int, registered_page: int, se
     registration found; if it cannot be read, the registration's page is used."""
     from ..docid import DocId, compute_mac
 
-    flat = re.sub(r"\s+", "", text.upper()).replace("—", "-").replace("–", "-").replace("_", "-")
-    found = re.search(r"ENG-?([A-Z0-9|-]{10,40}?)-V([A-Z0-9|]{1,3})-([A-Z0-9]{8})", flat)
+    # Dashes read as dots or other dashes, an I read as a bracket: undone before the id's grammar is applied.
+    flat = re.sub(r"\s+", "", text.upper()).translate(SEPARATORS)
+    found = re.search(r"[EF]NG-?([A-Z0-9|-]{10,40}?)-+V([A-Z0-9|]{1,3})-+([A-Z0-9|]{8})", flat)
     if not found:
         return []
     middle, version, mac = found.groups()
