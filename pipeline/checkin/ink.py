@@ -315,4 +315,3 @@ def page_map(image_size: tuple[int, int], page_size: list[float]) -> np.ndarray:
     width_pt, height_pt = page_size
     scale_x, scale_y = image_size[0] / width_pt, image_size[1] / height_pt
     return np.array([[scale_x, 0.0, 0.0], [0.0, -scale_y, image_size[1]], [0.0, 0.0, 1.0]])
-
