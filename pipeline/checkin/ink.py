@@ -30,6 +30,7 @@ AROUND_MM = (8.0, 12.0, 12.0, 17.0)   # left, right, above, below the box: its n
 EDGE_MM = 3.5               # the box is measured finely with this much around it (strokes crossing its line)
 PICTURE_DPI = 150           # the review picture's resolution (at most)
 MIN_ALIGNMENT = 0.55        # normalised correlation with our page below which the position is not trusted
+ALONG_PRINT_DOUBT = 0.5    # strokes counted mostly along our print, aligned only roughly: align better first
 GOOD_ALIGNMENT = 0.65       # found near the map's estimate with this correlation (at 100 dpi): no wider search
 
 
@@ -198,9 +199,11 @@ class BoxReader:
                 if third[0] > score:
                     (score, shift), transform = third, registration.transform
         reading, seen = self.measure(transform, shift, score)
-        if reading.verdict != "signed" and score < GOOD_ALIGNMENT and not rescaled:
-            # Not clearly signed, and our print around the box lines up only roughly (a photo): where
-            # the window lines up better in scale and angle, our own print leaves no residue to count.
+        doubtful = reading.verdict != "signed" or (seen is not None and seen.along_print >= ALONG_PRINT_DOUBT)
+        if doubtful and score < GOOD_ALIGNMENT and not rescaled:
+            # Not clearly signed (or "signed" by strokes lying mostly along our print), and our print
+            # around the box lines up only roughly (a photo): where the window lines up better in scale
+            # and angle, our own print leaves no residue to count.
             (better, moved), turned = self.rescale(transform, shift, score)
             if better > score:
                 (reading, seen), transform, shift = self.measure(turned, moved, better), turned, moved

@@ -25,6 +25,7 @@ from .strokes import SIGNATURE_MIN_MM, disk, ink_masks, measure_strokes
 NEAR_BOX_MM = 2.0            # a stroke touching the box this closely belongs to it (crossing the line)
 SEAL_RADIUS_MM = (9.0, 25.0)
 SEAL_MIN_RING = 0.7          # share of the circumference where the ring is seen
+ALONG_PRINT_MM = 2.5         # counted strokes this close to our print may be that print, seen misaligned
 FILLED_MIN = 0.03            # share of the box that is solidly dark (a 7 × 7 mm patch in a 75 × 24 mm box)
 
 
@@ -38,6 +39,7 @@ class Seen:
     layers: dict[str, np.ndarray] = field(default_factory=dict)   # masks for the review crop
     circles: list[tuple[float, float, float]] = field(default_factory=list)
     edge: list[float] | None = None   # the region measured (PDF points), where it is known
+    along_print: float = 0.0  # share of the counted strokes lying within ALONG_PRINT_MM of our print
 
 
 # --- marks that are not handwriting ---------------------------------------------------------------------
@@ -220,6 +222,9 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
     layers["text"] = np.zeros(ink.shape, dtype=bool)
     layers["text"][region] = text
     seen = Seen("ambiguous", "", "", coverage, layers, seals)
+    if kept.any():
+        printed = cv2.dilate((blank[region] < 225).astype(np.uint8), disk(ALONG_PRINT_MM * scale)) > 0
+        seen.along_print = float((kept & printed).sum()) / float(kept.sum())
 
     def share(mask: np.ndarray) -> str:
         return _percent(float((mask & inside).sum()) / box_area)

@@ -51,3 +51,18 @@ def test_a_window_that_lines_up_is_left_as_it_is(signed_page, rendered_pdf, reco
     score, shift = reader.locate(exact)
     assert score >= GOOD_ALIGNMENT
     assert reader.rescale(exact, shift, 0.99) == ((0.99, shift), exact)   # nothing lines up better than that
+
+
+@pytest.fixture(scope="module")
+def unsigned_page(rendered_pdf, record) -> np.ndarray:
+    return np.asarray(scans.signed_scan(rendered_pdf, record.geometry, dpi=DPI, signed=False)[1])
+
+
+@pytest.mark.parametrize("degrees", [0.9, 1.1, 1.3, 1.5, -1.2, -1.4])
+def test_our_signature_line_seen_turned_is_never_a_signature(unsigned_page, rendered_pdf, record, degrees):
+    """A photo registered a degree off: our own signature line, misaligned, lies along the box's bottom
+    as a long thin stroke. It is looked at again, better aligned, and then it is our print."""
+    reader = BoxReader(unsigned_page, record.geometry, 2, rendered_pdf)
+    exact = page_map((unsigned_page.shape[1], unsigned_page.shape[0]), record.geometry["page_size"])
+    reading = reader.read(_off(exact, reader.window, 1.0, degrees))
+    assert reading.verdict == "blank", reading
