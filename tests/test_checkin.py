@@ -500,8 +500,8 @@ def test_an_inbox_on_another_disk_is_copied_and_stays_locked_until_recorded(fres
     real_store = archive.store
     locked_after_store = []
 
-    def store(claimed, target, durable=True):
-        real_store(claimed, target, durable)
+    def store(claimed, target):
+        real_store(claimed, target)
         other = archive.claim(target)  # another open file description: must find it locked
         locked_after_store.append(other is None)
         if other is not None:
