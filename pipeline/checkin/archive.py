@@ -100,10 +100,8 @@ def hash_claimed(claimed: Claim) -> None:
     claimed.sha256, claimed.size = digest.hexdigest(), size
 
 
-def store(claimed: Claim, target: Path, durable: bool = True) -> None:
-    """Move the upload to `target` (same bytes there already: they are replaced by themselves).
-    `durable=False` leaves making the new name durable to the caller (check-in does it just before the
-    ledger commit that names the file, where the journal commits it with the signed copy for free)."""
+def store(claimed: Claim, target: Path) -> None:
+    """Move the upload to `target` (same bytes there already: they are replaced by themselves)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if claimed.path == target:
         return
@@ -113,8 +111,7 @@ def store(claimed: Claim, target: Path, durable: bool = True) -> None:
         if exc.errno != errno.EXDEV:  # the inbox is on another disk: copy durably, then remove the original
             raise
         _copy_across_disks(claimed, target)
-    if durable:
-        _fsync_dir(target.parent)
+    _fsync_dir(target.parent)
     claimed.path = target
 
 

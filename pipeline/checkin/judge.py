@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..fileio import fsync_dir, slugify, write_bytes_atomic, write_text_atomic
+from ..fileio import slugify, write_bytes_atomic, write_text_atomic
 from ..ledger import DocumentRecord, Ledger, now_iso
 from ..states import EventKind, Reason, State
 from . import archive
@@ -73,9 +73,6 @@ def record(context: Context, claimed: archive.Claim, analysis: Analysis) -> Uplo
             pages = sorted({f.page for f in analysis.findings if f.doc_id == doc_id})
             outcome = _judge(context, cursor, claimed, analysis, doc_id, pages)
             result.documents.append(outcome)
-        # The stored upload's name durable before the commit that names it (after the signed copy's own
-        # fsync, which has committed the rename with it: this costs little then).
-        fsync_dir(claimed.path.parent)
     return result
 
 

@@ -60,7 +60,7 @@ def stage(path: Path, context: Context, name: str | None = None) -> UploadResult
             # interrupted one (reconcile finishes that).
             return _set_aside(context, claimed, f"the same file is already being checked in "
                                                 f"({target.relative_to(out)})")
-        archive.store(claimed, target, durable=False)   # made durable with its ledger record (judge.record)
+        archive.store(claimed, target)
         return claimed
     except BaseException:
         claimed.release()
