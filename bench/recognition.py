@@ -5,8 +5,9 @@ them in with `engagiert checkin` and compares each document's state with what wa
 Page 1 of the documents whose upload holds only the signature page is checked in first, as a clean scan
 (the page that matters, and costs, is page 2). Fixed seeds: the same copies every run.
 
-Usage: python bench/recognition.py [--sample N]  (N cases instead of all; the section of bench/RESULTS.md
-is written only by a full run). `make bench` runs it through bench/run.py.
+Usage: python bench/recognition.py [--sample N | --cases I,J,…] [--keep DIR]  (the first N cases, or only
+the uploads holding cases I, J, … (AGS 01001037 is case 137: 1 × 100 + 37), instead of all; the section
+of bench/RESULTS.md is written only by a full run). `make bench` runs it through bench/run.py.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ MARKS = {"seal_only": 20, "typed_text": 20, "crossed_out": 20, "filled": 16, "ti
 NOT_SIGNATURES = ("seal_only", "typed_text", "crossed_out", "filled")   # the issue's list: never verified
 
 
-def build_cases(docs: list[Doc], sample: int | None = None) -> list[Case]:
+def build_cases(docs: list[Doc], sample: int | None = None, only: set[int] | None = None) -> list[Case]:
     categories = ["signed"] * SIGNED + ["unsigned"] * UNSIGNED + [kind for kind, n in MARKS.items() for _ in range(n)]
     random.Random(12).shuffle(categories)
     if sample:
@@ -59,6 +60,8 @@ def build_cases(docs: list[Doc], sample: int | None = None) -> list[Case]:
                     other.choices["pen_tool"] = False   # the editor draws on the uploaded file's own page
                     case.members.append(other)
                     taken.add(other.index)
+    if only:   # the uploads that hold one of the wanted cases
+        heads = [head for head in heads if only & {case.index for case in (head, *head.members)}]
     return heads
 
 
@@ -78,7 +81,7 @@ def engagiert(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([PYTHON, "-m", "pipeline", *args], cwd=REPO, capture_output=True, text=True)
 
 
-def run(work: Path, sample: int | None = None) -> dict:
+def run(work: Path, sample: int | None = None, only: set[int] | None = None) -> dict:
     from pipeline.ledger import Ledger
 
     count = sample or SIGNED + UNSIGNED + sum(MARKS.values())
@@ -90,7 +93,7 @@ def run(work: Path, sample: int | None = None) -> dict:
     with Ledger.open(out) as ledger:
         records = sorted(ledger.latest_documents("2024-05").values(), key=lambda record: record.ags)
     docs = [Doc(record.doc_id, str(out / record.path), record.geometry) for record in records]
-    heads = build_cases(docs, sample)
+    heads = build_cases(docs, sample, only)
     everything = [case for head in heads for case in (head, *head.members)]
 
     first = [case.doc for head in heads if head.choices["layout"] == "page2" for case in (head, *head.members)]
@@ -211,15 +214,17 @@ def main() -> None:
     import tempfile
 
     sample = int(sys.argv[sys.argv.index("--sample") + 1]) if "--sample" in sys.argv else None
+    only = ({int(number) for number in sys.argv[sys.argv.index("--cases") + 1].split(",")}
+            if "--cases" in sys.argv else None)
     if "--keep" in sys.argv:  # for looking at the copies and the ledger afterwards
         work = Path(sys.argv[sys.argv.index("--keep") + 1])
         work.mkdir(parents=True)
-        section = report(run(work, sample))
+        section = report(run(work, sample, only))
     else:
         with tempfile.TemporaryDirectory(prefix="engagiert-recognition-") as tmp:
-            section = report(run(Path(tmp), sample))
+            section = report(run(Path(tmp), sample, only))
     print(section)
-    if not sample:
+    if not sample and not only:
         write_section(section)
 
 

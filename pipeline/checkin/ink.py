@@ -31,6 +31,7 @@ AROUND_MM = (8.0, 12.0, 12.0, 17.0)   # left, right, above, below the box: its n
 EDGE_MM = 3.5               # the box is measured finely with this much around it (strokes crossing its line)
 PICTURE_DPI = 150           # the review picture's resolution (at most)
 MIN_ALIGNMENT = 0.55        # normalised correlation with our page below which the position is not trusted
+ALONG_PRINT_DOUBT = 0.5    # strokes counted mostly along our print, aligned only roughly: align better first
 GOOD_ALIGNMENT = 0.65       # found near the map's estimate with this correlation (at 100 dpi): no wider search
 
 
@@ -161,13 +162,14 @@ class BoxReader:
                 self._blank[key] = pixels
         return self._blank[(part, dpi)]
 
-    def locate(self, transform: np.ndarray) -> tuple[float, tuple[float, float]]:
-        """(correlation, shift in points) of the window on the scan, near where `transform` puts it."""
-        search = align.cut(self.grey, transform, window_of(self.box, SEARCH_MM), ALIGN_DPI)
+    def locate(self, transform: np.ndarray, search: bool = True) -> tuple[float, tuple[float, float]]:
+        """(correlation, shift in points) of the window on the scan, near where `transform` puts it (and,
+        if `search` and it is not found there, anywhere within SEARCH_MM)."""
+        area = align.cut(self.grey, transform, window_of(self.box, SEARCH_MM), ALIGN_DPI)
         blank = self.blank(ALIGN_DPI, then=("edge", self.measure_dpi(transform)))
         inside = box_in_window(self.box, self.window, ALIGN_DPI)
-        dy, dx, score = align.locate(contrast(search, ALIGN_DPI), 1.0 - blank.astype(np.float32) / 255,
-                                     _outside_box(blank.shape, inside), GOOD_ALIGNMENT)
+        dy, dx, score = align.locate(contrast(area, ALIGN_DPI), 1.0 - blank.astype(np.float32) / 255,
+                                     _outside_box(blank.shape, inside), GOOD_ALIGNMENT if search else -1.0)
         margin = SEARCH_MM * ALIGN_DPI / 25.4
         return score, ((dx - margin) * 72 / ALIGN_DPI, (dy - margin) * 72 / ALIGN_DPI)
 
@@ -184,6 +186,10 @@ class BoxReader:
             second = self.locate(refit)
             if second[0] > score:
                 (score, shift), transform = second, refit
+        rescaled = False
+        if score < MIN_ALIGNMENT:
+            (score, shift), transform = self.rescale(transform, shift, score)
+            rescaled = True
         if score < MIN_ALIGNMENT:
             # Still not found (a strong perspective, a curled page): register the whole page on ours.
             from .register import OurPage, register
@@ -193,24 +199,68 @@ class BoxReader:
                 third = self.locate(registration.transform)
                 if third[0] > score:
                     (score, shift), transform = third, registration.transform
+        reading, seen = self.measure(transform, shift, score)
+        doubtful = reading.verdict != "signed" or (seen is not None and seen.along_print >= ALONG_PRINT_DOUBT)
+        if doubtful and score < GOOD_ALIGNMENT and not rescaled:
+            # Not clearly signed (or "signed" by strokes lying mostly along our print), and our print
+            # around the box lines up only roughly (a photo): where the window lines up better in scale
+            # and angle, our own print leaves no residue to count.
+            (better, moved), turned = self.rescale(transform, shift, score)
+            if better > score:
+                (reading, seen), transform, shift = self.measure(turned, moved, better), turned, moved
+        if reading.verdict != "signed":
+            reading.crop = self.picture(transform, shift, reading.dpi, seen)
+        return reading
+
+    def measure(self, transform: np.ndarray, shift, score: float) -> tuple[InkReading, Seen | None]:
         dpi = self.measure_dpi(transform)
         if score < MIN_ALIGNMENT:
-            reading, seen = _not_located(score, shift, dpi), None
-        else:
-            # The box and its edge at the scan's resolution; the wider neighbourhood (seals, a signature
-            # beside the box) at the aligning resolution, already at hand.
-            edge = self.edge
-            scan = align.cut(self.pixels, transform, edge, dpi, shift)
-            blank = self.blank(dpi, "edge")
-            origin = ((self.window[3] - edge[3]) / 72 * ALIGN_DPI, (edge[0] - self.window[0]) / 72 * ALIGN_DPI)
-            around = Around(align.cut(self.grey, transform, self.window, ALIGN_DPI, shift), self.blank(ALIGN_DPI),
-                            ALIGN_DPI, origin)
-            seen = look(scan, blank, dpi, box_in_window(self.box, edge, dpi), self.born_digital, around)
-            seen.edge = edge
-            reading = _reading(seen, score, shift, dpi)
-        if reading.verdict != "signed":
-            reading.crop = self.picture(transform, shift, dpi, seen)
-        return reading
+            return _not_located(score, shift, dpi), None
+        # The box and its edge at the scan's resolution; the wider neighbourhood (seals, a signature
+        # beside the box) at the aligning resolution, already at hand.
+        edge = self.edge
+        scan = align.cut(self.pixels, transform, edge, dpi, shift)
+        blank = self.blank(dpi, "edge")
+        origin = ((self.window[3] - edge[3]) / 72 * ALIGN_DPI, (edge[0] - self.window[0]) / 72 * ALIGN_DPI)
+        around = Around(align.cut(self.grey, transform, self.window, ALIGN_DPI, shift), self.blank(ALIGN_DPI),
+                        ALIGN_DPI, origin)
+        seen = look(scan, blank, dpi, box_in_window(self.box, edge, dpi), self.born_digital, around)
+        seen.edge = edge
+        return _reading(seen, score, shift, dpi), seen
+
+    def rescale(self, transform: np.ndarray, shift, score: float):
+        """The window found again with `transform` (and the `shift` found with it) scaled (±7 %) and
+        turned (±2°) about the window's centre: ((correlation, shift), transform),
+        the given ones if none correlates better."""
+        left, bottom, right, top = self.window
+        centre_x, centre_y = (left + right) / 2, (bottom + top) / 2
+
+        def around(base: np.ndarray, scale: float, degrees: float) -> np.ndarray:
+            angle = np.radians(degrees)
+            cos, sin = scale * np.cos(angle), scale * np.sin(angle)
+            return base @ np.array([[cos, -sin, centre_x - cos * centre_x + sin * centre_y],
+                                    [sin, cos, centre_y - sin * centre_x - cos * centre_y], [0.0, 0.0, 1.0]])
+
+        # From where the window was found, and from where the map puts it (what was found with the map
+        # as it is may be a wrong peak).
+        bases = [transform @ np.array([[1.0, 0.0, shift[0]], [0.0, 1.0, -shift[1]], [0.0, 0.0, 1.0]]), transform]
+        best = ((score, shift), transform)
+        base, scale, degrees = transform, 1.0, 0.0
+        # The correlation peaks sharply (1 % of scale is 1 mm at the window's ends): scales in steps of
+        # 1 % (2 % turned by ±1.5°), then the angle finer, then the scale.
+        grids = [lambda: [(start, 1.0 + step / 100, angle) for start in bases for step in range(-7, 8)
+                          for angle in ((-1.5, 0.0, 1.5) if step % 2 == 0 else (0.0,))],
+                 lambda: [(base, scale, degrees + step / 4) for step in (-3, -2, -1, 1, 2, 3)],
+                 lambda: [(base, scale + step / 200, degrees) for step in (-1, 1)]]
+        for grid in grids:
+            for candidate in grid():
+                if candidate[0] is transform and candidate[1:] == (1.0, 0.0):
+                    continue
+                turned = around(*candidate)
+                found = self.locate(turned, search=False)
+                if found[0] > best[0][0]:
+                    best, (base, scale, degrees) = (found, turned), candidate
+        return best
 
     def picture(self, transform: np.ndarray, shift, dpi: int, seen: Seen | None) -> bytes:
         """The review picture: the whole window, in colour, with what was counted drawn over it."""

@@ -25,6 +25,7 @@ from .strokes import SIGNATURE_MIN_MM, disk, ink_masks, measure_strokes
 NEAR_BOX_MM = 2.0            # a stroke touching the box this closely belongs to it (crossing the line)
 SEAL_RADIUS_MM = (9.0, 25.0)
 SEAL_MIN_RING = 0.7          # share of the circumference where the ring is seen
+ALONG_PRINT_MM = 2.5         # counted strokes this close to our print may be that print, seen misaligned
 FILLED_MIN = 0.03            # share of the box that is solidly dark (a 7 × 7 mm patch in a 75 × 24 mm box)
 
 
@@ -38,6 +39,7 @@ class Seen:
     layers: dict[str, np.ndarray] = field(default_factory=dict)   # masks for the review crop
     circles: list[tuple[float, float, float]] = field(default_factory=list)
     edge: list[float] | None = None   # the region measured (PDF points), where it is known
+    along_print: float = 0.0  # share of the counted strokes lying within ALONG_PRINT_MM of our print
 
 
 # --- marks that are not handwriting ---------------------------------------------------------------------
@@ -215,11 +217,16 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
     text = cv2.dilate(text.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & rest
     rest &= ~text
     strokes, kept = measure_strokes(rest, scale)
+    printed = cv2.dilate((blank[region] < 225).astype(np.uint8), disk(ALONG_PRINT_MM * scale)) > 0
+    if strokes.something and not strokes.handwriting:
+        strokes, kept = _without_lines_along_print(strokes, kept, printed, scale)
     coverage = float((kept & inside).sum()) / box_area
     layers = {"ink": at_box_full, "faint": faint, "away": ink & ~at_box_full if around is None else None}
     layers["text"] = np.zeros(ink.shape, dtype=bool)
     layers["text"][region] = text
     seen = Seen("ambiguous", "", "", coverage, layers, seals)
+    if kept.any():
+        seen.along_print = float((kept & printed).sum()) / float(kept.sum())
 
     def share(mask: np.ndarray) -> str:
         return _percent(float((mask & inside).sum()) / box_area)
@@ -284,6 +291,22 @@ def look(scan: np.ndarray, blank: np.ndarray, dpi: float, box: tuple[int, int, i
         return _set(seen, "ambiguous", "outside_box", f"no ink in the box, but handwriting "
                     f"({outside.length:.0f} mm of strokes) {_where(outside_kept, whole_inside, away_scale)}")
     return _set(seen, "blank", "blank", f"nothing but paper noise ({share(at_box)} of the box)")
+
+
+def _without_lines_along_print(strokes, kept: np.ndarray, printed: np.ndarray, scale: float):
+    """The strokes measured again without the pieces lying wholly along our print (our signature line
+    seen a little off, beside initials: it stretches their extent and hides that they turn), if what is
+    left is handwriting on its own; else the strokes as they were."""
+    import cv2
+
+    count, pieces = cv2.connectedComponents(cv2.dilate(kept.astype(np.uint8), disk(0.6 * scale)), connectivity=8)
+    area = np.bincount(pieces[kept], minlength=count)
+    along = np.bincount(pieces[kept & printed], minlength=count) >= 0.9 * np.maximum(area, 1)
+    along[0] = False
+    if not along.any():
+        return strokes, kept
+    rest, rest_kept = measure_strokes(kept & ~along[pieces], scale)
+    return (rest, rest_kept) if rest.handwriting else (strokes, kept)
 
 
 def _set(seen: Seen, verdict: str, code: str, note: str) -> Seen:

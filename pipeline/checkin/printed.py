@@ -25,10 +25,14 @@ from . import align
 from .register import OurPage, Registration, register
 
 OCR_DPI = 400
+LINE_MARGIN_MM = (8.0, 20.0, 12.0)   # around the id line as we printed it (sideways, above, below): a
+                                     # photo registered a centimetre off still has its line inside the cut
+                                     # (our page has nothing else there; the paper's edge is 14 mm below)
 ID_LINE = re.compile(r"Dok\.-Nr\.")
 DIGITS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2",
                         "G": "6", "T": "7"})
-BASE32 = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
+BASE32 = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G", "|": "I"})
+SEPARATORS = str.maketrans({"—": "-", "–": "-", "_": "-", ".": "-", "}": "|", ")": "|", "]": "|", "!": "|"})
 
 
 @dataclass
@@ -86,20 +90,25 @@ def tesseract_available() -> bool:
 def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], attempt: int = 0) -> str:
     """OCR of the id line, cut upright from the page image at OCR_DPI. Attempts differ in preparation
     (as cut; light evened out, sharpened and binarised with Otsu's threshold; evened out and sharpened at
-    300 dpi), for a second and third reading."""
+    300 dpi), for a second and third reading. The cut is generous (a registration a few millimetres off,
+    on a photo) and then narrowed to the line of text found in it, with white around it: Tesseract misreads
+    glyphs that touch the image's edge."""
     import cv2
 
-    margin = 2.5 * PT_PER_MM
-    region = [line[0] - margin, line[1] - margin, line[2] + margin, line[3] + margin]
-    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    crop = align.cut(grey, transform, region, 300 if attempt == 2 else OCR_DPI)
-    if attempt >= 1:   # a photo: uneven light taken out (contrast to the local paper), then sharpened
-        from .strokes import contrast
+    from .strokes import contrast
 
-        flat = np.clip(255 * (1.0 - contrast(crop, OCR_DPI)), 0, 255).astype(np.uint8)
+    dpi = 300 if attempt == 2 else OCR_DPI
+    sideways, above, below = (margin * PT_PER_MM for margin in LINE_MARGIN_MM)
+    region = [line[0] - sideways, line[1] - below, line[2] + sideways, line[3] + above]
+    grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    crop = align.cut(grey, transform, region, dpi)
+    darkness = contrast(crop, dpi)
+    if attempt >= 1:   # a photo: uneven light taken out (contrast to the local paper), then sharpened
+        flat = np.clip(255 * (1.0 - darkness), 0, 255).astype(np.uint8)
         crop = cv2.addWeighted(flat, 1.8, cv2.GaussianBlur(flat, (0, 0), 2.0), -0.8, 0)
     if attempt == 1:
         crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
+    crop = text_line(crop, darkness, dpi)
     ok, png = cv2.imencode(".png", crop)
     program = shutil.which("tesseract")
     if program is None or not ok:
@@ -110,6 +119,42 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout.decode("utf-8", "replace")
+
+
+def text_line(crop: np.ndarray, darkness: np.ndarray, dpi: float) -> np.ndarray:
+    """The band of rows holding the most text (`darkness`: contrast to the paper, 0..1), cut out with a
+    white margin of 2 mm on every side; the crop as it is if no text is seen."""
+    import cv2
+
+    scale = dpi / 25.4
+    ink = darkness > max(0.2, float(np.percentile(darkness, 99)) * 0.4)
+    rows = ink.sum(axis=1).astype(float)
+    # a row of text is partly inked; one inked nearly across (the table or floor beyond the paper's edge
+    # on a photo, a stain) is not
+    texty = (rows >= max(2.0, 0.01 * crop.shape[1])) & (rows <= 0.7 * crop.shape[1])
+    # runs of text rows, bridged over gaps of 0.4 mm (the dots and dashes of a line)
+    bridged = cv2.morphologyEx(texty.astype(np.uint8).reshape(-1, 1), cv2.MORPH_CLOSE,
+                               np.ones((2 * round(0.4 * scale) + 1, 1), np.uint8)).ravel() > 0
+    best, start = None, None
+    for index, on in enumerate([*bridged, False]):
+        if on and start is None:
+            start = index
+        elif not on and start is not None:
+            mass = rows[start:index].sum()
+            if 1.2 * scale <= index - start <= 6.0 * scale and (best is None or mass > best[0]):
+                best = (mass, start, index)
+            start = None
+    if best is None:
+        return crop
+    _, top, bottom = best
+    columns = np.nonzero(ink[top:bottom].any(axis=0))[0]
+    pad = round(0.6 * scale)
+    top, bottom = max(0, top - pad), min(crop.shape[0], bottom + pad)
+    left, right = max(0, int(columns[0]) - pad), min(crop.shape[1], int(columns[-1]) + 1 + pad)
+    paper = int(np.percentile(crop[top:bottom, left:right], 90))
+    border = round(2.0 * scale)
+    return cv2.copyMakeBorder(np.ascontiguousarray(crop[top:bottom, left:right]), border, border, border, border,
+                              cv2.BORDER_CONSTANT, value=paper)
 
 
 # Characters OCR confuses, and what each may really be (in a base-32 check code, in a digit field).
@@ -156,8 +201,9 @@ def payloads(text: str, round_id: str, page_count: int, registered_page: int, se
     registration found; if it cannot be read, the registration's page is used."""
     from ..docid import DocId, compute_mac
 
-    flat = re.sub(r"\s+", "", text.upper()).replace("—", "-").replace("–", "-").replace("_", "-")
-    found = re.search(r"ENG-?([A-Z0-9|-]{10,40}?)-V([A-Z0-9|]{1,3})-([A-Z0-9]{8})", flat)
+    # Dashes read as dots or other dashes, an I read as a bracket: undone before the id's grammar is applied.
+    flat = re.sub(r"\s+", "", text.upper()).translate(SEPARATORS)
+    found = re.search(r"[EF]NG-?([A-Z0-9|-]{10,40}?)-+V([A-Z0-9|]{1,3})-+([A-Z0-9|]{8})", flat)
     if not found:
         return []
     middle, version, mac = found.groups()

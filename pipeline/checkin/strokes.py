@@ -24,6 +24,7 @@ RESIDUE_MM = 1.0             # a piece lying (almost) wholly this close to print
 SIGNATURE_MIN_MM = 15.0      # stroke length of the shortest initial
 SIGNATURE_MIN_TURN = 1.4     # stroke length / extent diagonal: a straight line is 1, a tick ~1.1
 SIGNATURE_MIN_EXTENT_MM = 6.0
+SIGNATURE_MIN_SPREAD_MM = 2.0   # across its other direction too: a thin line is not handwriting, however long
 SMALL_EXTENT_MM, SMALL_MIN_MM = 10.0, 25.0   # a mark smaller than 10 mm needs this much stroke (a tick has less)
 MARK_MIN_MM = 2.5            # shorter, and smaller than MARK_MIN_AREA: dust
 MARK_MIN_AREA = 0.8          # mm²
@@ -79,6 +80,7 @@ class Strokes:
         extent = max(self.width, self.height)
         return (self.length >= SIGNATURE_MIN_MM and self.longest >= SIGNATURE_MIN_MM / 2
                 and self.turn >= SIGNATURE_MIN_TURN and extent >= SIGNATURE_MIN_EXTENT_MM
+                and min(self.width, self.height) >= SIGNATURE_MIN_SPREAD_MM
                 and (extent >= SMALL_EXTENT_MM or self.length >= SMALL_MIN_MM))
 
     @property
