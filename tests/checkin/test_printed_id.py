@@ -39,7 +39,9 @@ def test_a_150_dpi_jpeg_id_line_is_read_even_when_the_registration_is_up_to_a_ce
     transform = _map(150, page.height * 72 / 150, down_mm)
     found = [printed.payloads(printed.read_line(pixels, transform, layout.id_lines[2], attempt), "2024-05", 2, 2,
                               context.secret) for attempt in range(3)]
-    assert found[0] == [f"{record.doc_id}/2/2"], found
+    # Check-in tries the attempts in turn (identify.py, printed.py): one must read it, none may read another id.
+    expected = [f"{record.doc_id}/2/2"]
+    assert expected in found and all(each in ([], expected) for each in found), found
 
 
 def test_the_text_line_is_cut_out_with_white_around_it():
