@@ -205,7 +205,7 @@ def _printed_id(page, grey, transform, page_number: int, context: Context) -> st
     import numpy as np
 
     from ..docid import parse_qr_payload
-    from .printed import payloads, read_line, tesseract_available
+    from .printed import ATTEMPTS, payloads, read_line, tesseract_available
 
     layout = context.layout()
     line = layout.id_lines.get(page_number) if layout is not None else None
@@ -213,7 +213,7 @@ def _printed_id(page, grey, transform, page_number: int, context: Context) -> st
         return ""
     pixels = page.shown() if page.shown is not None else grey
     scale = np.diag([pixels.shape[1] / grey.shape[1], pixels.shape[0] / grey.shape[0], 1.0])
-    for attempt in range(3):
+    for attempt in range(ATTEMPTS):
         found = payloads(read_line(pixels, scale @ transform, line, attempt), context.round_cfg.id,
                          len(layout.pages), page_number, context.secret)
         if found:

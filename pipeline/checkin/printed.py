@@ -25,6 +25,9 @@ from . import align
 from .register import OurPage, Registration, register
 
 OCR_DPI = 400
+#: Readings of the id line tried in turn (read_line); the last one reads only the characters an id line has.
+ATTEMPTS = 4
+ID_LINE_CHARACTERS = "DokNrSeit.-,/ 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LINE_MARGIN_MM = (8.0, 20.0, 12.0)   # around the id line as we printed it (sideways, above, below): a
                                      # photo registered a centimetre off still has its line inside the cut
                                      # (our page has nothing else there; the paper's edge is 14 mm below)
@@ -90,14 +93,14 @@ def tesseract_available() -> bool:
 def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], attempt: int = 0) -> str:
     """OCR of the id line, cut upright from the page image at OCR_DPI. Attempts differ in preparation
     (as cut; light evened out, sharpened and binarised with Otsu's threshold; evened out and sharpened at
-    300 dpi), for a second and third reading. The cut is generous (a registration a few millimetres off,
-    on a photo) and then narrowed to the line of text found in it, with white around it: Tesseract misreads
-    glyphs that touch the image's edge."""
+    300 dpi; the same with only the characters of an id line allowed), for further readings. The cut is
+    generous (a registration a few millimetres off, on a photo) and then narrowed to the line of text found
+    in it, with white around it: Tesseract misreads glyphs that touch the image's edge."""
     import cv2
 
     from .strokes import contrast
 
-    dpi = 300 if attempt == 2 else OCR_DPI
+    dpi = 300 if attempt in (2, 3) else OCR_DPI
     sideways, above, below = (margin * PT_PER_MM for margin in LINE_MARGIN_MM)
     region = [line[0] - sideways, line[1] - below, line[2] + sideways, line[3] + above]
     grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
@@ -114,7 +117,9 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     if program is None or not ok:
         return ""
     try:   # one thread: check-in already runs one worker per core
-        done = subprocess.run([program, "stdin", "stdout", "--psm", "7", "-l", "eng"], input=png.tobytes(),
+        # the last attempt: only the characters an id line has (a 0 is not read as an O, a 5 not as an S)
+        only = ["-c", f"tessedit_char_whitelist={ID_LINE_CHARACTERS}"] if attempt == 3 else []
+        done = subprocess.run([program, "stdin", "stdout", "--psm", "7", "-l", "eng", *only], input=png.tobytes(),
                               capture_output=True, timeout=30, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     except (OSError, subprocess.TimeoutExpired):
         return ""
@@ -254,7 +259,7 @@ def identify_by_print(page, context, loose: list) -> list[str]:
         return []
     pixels = page.shown() if page.shown is not None else grey
     scale = np.diag([pixels.shape[1] / grey.shape[1], pixels.shape[0] / grey.shape[0], 1.0])
-    for attempt in range(3):
+    for attempt in range(ATTEMPTS):
         text = read_line(pixels, scale @ registration.transform, layout.id_lines[number], attempt)
         found = payloads(text, context.round_cfg.id, len(layout.pages), number, context.secret)
         if found:

@@ -38,7 +38,7 @@ def test_a_150_dpi_jpeg_id_line_is_read_even_when_the_registration_is_up_to_a_ce
     pixels = _jpeg(page, 45)
     transform = _map(150, page.height * 72 / 150, down_mm)
     found = [printed.payloads(printed.read_line(pixels, transform, layout.id_lines[2], attempt), "2024-05", 2, 2,
-                              context.secret) for attempt in range(3)]
+                              context.secret) for attempt in range(printed.ATTEMPTS)]
     # Check-in tries the attempts in turn (identify.py, printed.py): one must read it, none may read another id.
     expected = [f"{record.doc_id}/2/2"]
     assert expected in found and all(each in ([], expected) for each in found), found
