@@ -193,8 +193,8 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
         return ""
     if seen.verdict == "unsure":
         printed = _printed_id(page, grey, transform, page_number, context)
-        if printed == record.doc_id or (not printed and seen.stands_out):
-            return ""  # its id line names it, or (illegible) our letters are seen far better than anyone else's
+        if printed == record.doc_id:
+            return ""
         seen_line = f"its printed id line reads {printed}" if printed else "its printed id line cannot be read"
         return f"the page does not match its code: {seen.note()}; {seen_line}"
     return f"the page does not match its code: {seen.note()}"

@@ -91,30 +91,11 @@ def test_the_personal_parts_separate_a_town_from_another_of_similar_name(towns):
         seen = measured(towns, bielefeld, page, 2)
         # never "ours" on its pixels: at best unsure, and then the printed id line (Dortmund's) decides
         assert seen.verdict != "ours" and seen.score <= SURE - 0.08, seen
-        assert not seen.stands_out, seen  # and when its id line is illegible, it does not pass for ours either
     from PIL import ImageFilter
 
     for page in (honest.filter(ImageFilter.GaussianBlur(1.4)), scans.photograph(honest, seed=9)):
         seen = measured(towns, bielefeld, page, 2)
-        assert seen.verdict == "ours" or seen.stands_out, seen  # a poor copy of ours: its letters still stand out
-
-
-def test_an_office_scan_skewed_a_few_degrees_passes_even_when_its_id_line_is_illegible(towns, tmp_path):
-    """The check-in benchmark's scans (200 dpi grey JPEG, skewed up to 3 degrees) scored 0.74 on 4 of 427 honest
-    pages, and their id line was not read: they went to review. Our letters stand out against any stranger's."""
-    import io
-
-    from PIL import Image
-
-    bielefeld = by_name(towns)["Bielefeld"]
-    for seed, angle in enumerate((-3.0, -2.0, 2.0, 3.0)):
-        page = scans.signed_scan(towns / "out" / bielefeld.path, bielefeld.geometry, dpi=200, seed=seed,
-                                 angle=angle)[1]
-        stored = io.BytesIO()
-        page.convert("L").save(stored, format="JPEG", quality=75)
-        seen = measured(towns, bielefeld, Image.open(stored), 2)
-        assert seen.verdict == "ours" or seen.stands_out, (angle, seen)
-        assert seen.score - seen.stranger >= 0.3, (angle, seen)
+        assert seen.verdict == "ours", seen  # a poor copy of ours is still seen as ours
 
 
 def run(base: Path, *args: str):
