@@ -138,6 +138,9 @@ def test_links_user_and_their_errors_read_as_german(runner, fresh_round):
     written = in_round(runner, fresh_round, "links", "--format", "xlsx", "--output", str(fresh_round / "links.xlsx"))
     assert written.output == f"Links nach {fresh_round / 'links.xlsx'} geschrieben\n"
 
+    nobody = in_round(runner, fresh_round, "user", "list")
+    assert nobody.exit_code == 0 and nobody.stdout == ""  # a script reading the list reads an empty one
+    assert nobody.stderr == "Noch keine Konten: engagiert user add NAME legt eines an.\n"
     assert add_clerk(runner, fresh_round, "geheim-geheim-1\n").output == (
         "Fehler: user add braucht einen NAMEN, z. B. engagiert user add erika\n")
     assert add_clerk(runner, fresh_round, "kurz\n", "erika").output == (
@@ -146,6 +149,7 @@ def test_links_user_and_their_errors_read_as_german(runner, fresh_round):
         "Sachbearbeitung erika angelegt.\n")
     assert add_clerk(runner, fresh_round, "geheim-geheim-2\n", "erika").output == (
         "Kennwort von erika geändert.\n")
+    assert in_round(runner, fresh_round, "user", "list").stdout == "erika\n"
 
 
 def test_a_mailbox_without_settings_and_a_broken_map_file_are_german_errors(runner, fresh_round):

@@ -95,8 +95,11 @@ def user(out: Path, round_file: Path, quiet: bool, action: str, name: str | None
     from ..web import add_clerk, clerk_names
 
     if action == "list":
-        for clerk in clerk_names(out):
+        names = clerk_names(out)
+        for clerk in names:
             click.echo(clerk)
+        if not names:  # on stderr: a script reading the list still reads an empty one
+            click.echo(_("No accounts yet: engagiert user add NAME creates one."), err=True)
         return
     if not name:
         raise InvalidInputError(_("user add needs a NAME, e.g. engagiert user add erika"))
