@@ -185,6 +185,17 @@ def _revision_end(signature) -> int:
     return int(byte_range[2]) + int(byte_range[3])
 
 
+def _validation_settings(trust_roots: list):
+    """How every signature is validated: against the given roots only, nothing fetched from the network."""
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+    # Municipal signing certificates are not always marked for non-repudiation: accept digital signature too.
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+    return context, usage
+
+
 def check_digital_signature(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list,
                             expected: ExpectedSigner | None = None) -> DigitalResult:
     """Validate a digitally signed return of our PDF: content, every signature, and who signed."""
@@ -209,8 +220,6 @@ def _validate(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list, expec
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko_certvalidator import ValidationContext
 
     try:
         reader = PdfFileReader(io.BytesIO(upload_bytes), strict=False)
@@ -232,9 +241,7 @@ def _validate(upload_bytes: bytes, rendered_pdf: bytes, trust_roots: list, expec
     if after:
         return DigitalResult("rejected", "the document was changed after it was signed: " + "; ".join(after),
                              code="digital_modified")
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-    # Municipal signing certificates are not always marked for non-repudiation: accept digital signature too.
-    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+    context, usage = _validation_settings(trust_roots)
     result = DigitalResult("verified", code="digitally_signed")
     for index, signature in enumerate(signatures):
         try:
@@ -289,8 +296,6 @@ def _validate_seal(upload_bytes: bytes, trust_roots: list, differences, signed_r
 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko_certvalidator import ValidationContext
 
     broken = "the electronic seal of the scan is broken: "
     try:
@@ -305,8 +310,7 @@ def _validate_seal(upload_bytes: bytes, trust_roots: list, differences, signed_r
     if after:
         return DigitalResult("rejected", broken + "the file was changed after it was sealed: " + "; ".join(after),
                              code="seal_broken")
-    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+    context, usage = _validation_settings(trust_roots)
     result = DigitalResult("verified", code="sealed")
     for index, signature in enumerate(signatures):
         try:

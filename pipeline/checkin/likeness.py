@@ -36,6 +36,7 @@ import numpy as np
 
 from ..units import PT_PER_MM
 from . import align
+from .register import render_grey
 
 DPI = 100
 SEARCH_MM = 5.0          # how far a part may be from where the map puts it (photos, warped paper)
@@ -80,17 +81,7 @@ class Likeness:
 @lru_cache(maxsize=48)
 def _rendered(pdf_path: str, page_number: int) -> tuple[np.ndarray, float]:
     """Our page, grey at DPI, and its height in points (cached: one worker sees a document many times)."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(pdf_path)
-    try:
-        page = pdf[page_number - 1]
-        pixels = page.render(scale=DPI / 72, grayscale=True).to_numpy()
-        height = page.get_height()
-    finally:
-        pdf.close()
-    pixels = np.ascontiguousarray(pixels[..., 0] if pixels.ndim == 3 else pixels)
-    return pixels, height
+    return render_grey(Path(pdf_path), page_number, DPI)
 
 
 @lru_cache(maxsize=48)

@@ -18,6 +18,20 @@ DPI = 100                 # our page is rendered, and the page image scaled, to 
 MIN_INLIERS = 40          # matches consistent with one homography below which a page is not registered
 
 
+def render_grey(pdf_path: Path, page_number: int, dpi: float) -> tuple[np.ndarray, float]:
+    """One page of our PDF, grey at `dpi`, and its height in points."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        page = pdf[page_number - 1]
+        pixels = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+        height_pt = page.get_height()
+    finally:
+        pdf.close()
+    return np.ascontiguousarray(pixels[..., 0] if pixels.ndim == 3 else pixels), height_pt
+
+
 @dataclass
 class OurPage:
     """Our page at DPI, with its features (prepared once per worker and document page)."""
@@ -29,16 +43,7 @@ class OurPage:
 
     @classmethod
     def render(cls, pdf_path: Path, page_number: int) -> OurPage:
-        import pypdfium2 as pdfium
-
-        pdf = pdfium.PdfDocument(str(pdf_path))
-        try:
-            page = pdf[page_number - 1]
-            pixels = page.render(scale=DPI / 72, grayscale=True).to_numpy()
-            height_pt = page.get_height()
-        finally:
-            pdf.close()
-        pixels = np.ascontiguousarray(pixels[..., 0] if pixels.ndim == 3 else pixels)
+        pixels, height_pt = render_grey(pdf_path, page_number, DPI)
         keypoints, descriptors = _features(pixels)
         return cls(pixels, height_pt, keypoints, descriptors)
 
