@@ -104,19 +104,25 @@ def personal_parts(ours: Path, strangers: tuple[Path, ...], page_number: int,
         return ()
     differs = np.zeros(mine.shape, dtype=bool)
     for pixels in others:
-        differs |= np.abs(mine.astype(np.int16) - pixels.astype(np.int16)) > 60
+        differs |= cv2.absdiff(mine, pixels) > 60
     scale = DPI / 72
     for left, bottom, right, top in left_out:
         margin = 2 * PT_PER_MM
         differs[max(0, int((height_pt - top - margin) * scale)): int((height_pt - bottom + margin) * scale) + 1,
                 max(0, int((left - margin) * scale)): int((right + margin) * scale) + 1] = False
     # Words of one line into one part: a name is compared as a whole, not letter by letter.
-    joined = cv2.dilate(differs.astype(np.uint8), np.ones((5, 25), np.uint8))
+    # (Only within the box around all differences: on a whole page this costs more than the rest together.)
+    rows, columns = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    if not rows.size:
+        return ()
+    top, left = max(0, rows[0] - 16), max(0, columns[0] - 16)
+    joined = cv2.dilate(differs[top:rows[-1] + 17, left:columns[-1] + 17].astype(np.uint8), np.ones((5, 25), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
     parts = []
     pad = PAD_MM * PT_PER_MM
     for label in range(1, count):
         x, y, width, height, _ = stats[label]
+        x, y = x + left, y + top
         weight = int(differs[y:y + height, x:x + width].sum())
         if weight < MIN_PIXELS:
             continue
@@ -129,6 +135,9 @@ def personal_parts(ours: Path, strangers: tuple[Path, ...], page_number: int,
         for other in cut[1:]:
             where &= np.abs(cut[0].astype(np.int16) - other.astype(np.int16)) > 60
         where = cv2.dilate(where.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        paper = np.percentile(cut[0], 90)
+        if int((where & (cut[0] < paper - MIN_CONTRAST)).sum()) < MIN_PIXELS:
+            continue   # ours is blank paper here (only another document has a line here): no letters of ours
         parts.append(Part(region, weight, cut[0], tuple(cut[1:]), where))
     return tuple(parts)
 
@@ -151,35 +160,55 @@ def _placed(search: np.ndarray, template: np.ndarray) -> tuple[int, int] | None:
 
 def _tiled(area: np.ndarray, y: int, x: int, ours: np.ndarray, where: np.ndarray) -> float | None:
     """The correlation letter by letter: over tiles a letter or two wide, each placed anew within a pixel
-    (a photo's perspective stretches a line), the lower tenth. One name differs from another in a few
-    letters, an id in a few characters: averaged over the whole line, the letters both share would hide
-    them. Only tiles where `ours` shows something count (where only another document has text, ours is
-    blank paper: nothing to compare by correlation). None: no such tile."""
+    (a photo's perspective stretches a line), averaged. One name differs from another in a few letters, an
+    id in a few characters: one correlation over the whole line would let the letters both share hide them.
+    Only tiles where `ours` shows something count (where only another document has text, ours is blank
+    paper: nothing to compare by correlation). None: no such tile. All tiles at once, one shift at a time."""
     width, shift = max(4, round(TILE_MM * PT_PER_MM / 72 * DPI)), TILE_SHIFT
-    height = ours.shape[0]
-    scores = []
-    for left in range(0, ours.shape[1], width):
-        mask = where[:, left:left + width]
-        template = ours[:, left:left + width]
-        if mask.sum() < MIN_TILE_PIXELS or np.ptp(template[mask]) < MIN_CONTRAST:
-            continue
-        best = -1.0
-        for dy in range(-shift, shift + 1):
-            for dx in range(-shift, shift + 1):
-                top, start = y + dy, x + left + dx
-                if top < 0 or start < 0 or top + height > area.shape[0] or start + template.shape[1] > area.shape[1]:
-                    continue
-                seen = area[top:top + height, start:start + template.shape[1]]
-                best = max(best, _correlation(seen, template, mask))
-        scores.append(best)
-    return float(np.mean(scores)) if scores else None
+    height, length = ours.shape
+    count = -(-length // width)
+    padded = count * width
 
+    def tiles(values: np.ndarray) -> np.ndarray:   # (height, length) → (height, tiles, width), zeros beyond
+        out = np.zeros((height, padded), dtype=np.float64)
+        out[:, :values.shape[1]] = values
+        return out.reshape(height, count, width)
 
-def _correlation(a: np.ndarray, b: np.ndarray, where: np.ndarray) -> float:
-    x, y = a[where], b[where]
-    x, y = x - x.mean(), y - y.mean()
-    norm = float(np.sqrt((x * x).sum() * (y * y).sum()))
-    return float((x * y).sum() / norm) if norm > 0 else 0.0
+    mask = tiles(where.astype(np.float64))
+    template = tiles(ours.astype(np.float64))
+    pixels = mask.sum(axis=(0, 2))
+    # A tile counts if it has enough of our own pixels and our letters show in them (not blank paper).
+    spread = (np.where(mask > 0, template, -np.inf).max(axis=(0, 2))
+              - np.where(mask > 0, template, np.inf).min(axis=(0, 2)))
+    usable = (pixels >= MIN_TILE_PIXELS) & (spread >= MIN_CONTRAST)
+    if not usable.any():
+        return None
+    n = np.maximum(pixels, 1)
+    t_sum = (template * mask).sum(axis=(0, 2))
+    t_var = (template * template * mask).sum(axis=(0, 2)) - t_sum * t_sum / n
+    begins = np.arange(count) * width
+    ends = np.minimum(begins + width, length)
+    best = np.full(count, -1.0)
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            top, start = y + dy, x + dx
+            if top < 0 or top + height > area.shape[0]:
+                continue
+            low, high = max(0, -start), min(length, area.shape[1] - start)
+            if high <= low:
+                continue
+            seen = np.zeros((height, length))
+            seen[:, low:high] = area[top:top + height, start + low:start + high]
+            fits = (begins >= low) & (ends <= high)   # a tile cut off by the area's edge is not compared here
+            s = tiles(seen) * mask
+            s_sum = s.sum(axis=(0, 2))
+            s_var = (s * s).sum(axis=(0, 2)) - s_sum * s_sum / n
+            cross = (s * template).sum(axis=(0, 2)) - s_sum * t_sum / n
+            norm = np.sqrt(np.maximum(s_var, 0) * np.maximum(t_var, 0))
+            with np.errstate(all="ignore"):
+                value = np.where(norm > 0, cross / norm, 0.0)
+            best = np.where(fits, np.maximum(best, value), best)
+    return float(best[usable].mean())
 
 
 def _soft(pixels: np.ndarray) -> np.ndarray:
