@@ -22,7 +22,7 @@ import numpy as np
 
 from ..units import PT_PER_MM
 from . import align
-from .register import OurPage, Registration, register
+from .register import OurPage, Registration, refined, register
 
 OCR_DPI = 400
 #: Readings of the id line tried in turn (read_line); the last one reads only the characters an id line has.
@@ -75,7 +75,7 @@ def locate_page(image: np.ndarray, layout: Layout) -> tuple[int, Registration] |
     consistent matches (a page 1 must not pass for a page 2)."""
     found = []
     for number, ours in layout.pages.items():
-        registration = register(image, ours)
+        registration = register(image, ours, refine=False)
         if registration is not None:
             found.append((registration.inliers, number, registration))
     if not found:
@@ -83,7 +83,8 @@ def locate_page(image: np.ndarray, layout: Layout) -> tuple[int, Registration] |
     found.sort(key=lambda item: item[0], reverse=True)
     if len(found) > 1 and found[1][0] * 2 > found[0][0]:
         return None
-    return found[0][1], found[0][2]
+    _, number, registration = found[0]
+    return number, refined(image, registration, layout.pages[number])
 
 
 def tesseract_available() -> bool:
