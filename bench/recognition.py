@@ -87,6 +87,10 @@ def run(work: Path, sample: int | None = None, only: set[int] | None = None) -> 
     count = sample or SIGNED + UNSIGNED + sum(MARKS.values())
     signatories = write_synthetic(work / "signatories.csv", count, seed=12)
     out = work / "out"
+    # A fixed MAC key like the seeds: the same ids, so the same id lines for OCR, in every run (a new key
+    # per run changed which stained pages' id lines were read: runs of the same code differed by two pages).
+    out.mkdir()
+    (out / "docid.secret").write_text(random.Random(12).randbytes(32).hex())
     rendered = engagiert("render", "--signatories", str(signatories), "--round", str(ROUND), "--out", str(out), "-q")
     if rendered.returncode != 0:
         raise SystemExit(rendered.stderr)

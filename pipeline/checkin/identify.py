@@ -189,6 +189,14 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
     if transform is None or not parts:
         return ""
     seen = likeness(grey, transform, parts)
+    if seen.verdict == "unsure" and code is not None:
+        # Placed by its QR code alone, a photo's page is less exact the farther from the code: placed by
+        # the whole page instead, before the id line is read.
+        from .register import OurPage, register
+
+        registration = register(grey, OurPage.render(context.out / record.path, page_number))
+        if registration is not None:
+            seen = max(seen, likeness(grey, registration.transform, parts), key=lambda found: found.score)
     if seen.verdict == "ours":
         return ""
     if seen.verdict == "unsure":

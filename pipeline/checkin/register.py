@@ -14,8 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..units import PT_PER_MM
+
 DPI = 100                 # our page is rendered, and the page image scaled, to about this resolution
 MIN_INLIERS = 40          # matches consistent with one homography below which a page is not registered
+MAX_TEXT_MOVE_MM = 6.0    # a refinement may move the running text, where the features matched, this much
 REFINE_DPI = ((18, 1.0), (36, 1.0))   # resolutions (and blur, pixels) at which a registration is made exact
 
 
@@ -125,7 +128,7 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
         drawn = cv2.warpPerspective(shrunk, np.diag([shrink, shrink, 1.0]) @ coarse, (width, height),
                                     flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
         template = cv2.resize(ours.pixels, (width, height), interpolation=cv2.INTER_AREA)
-        template, drawn = (cv2.GaussianBlur(pixels, (0, 0), blur).astype(np.float32) for pixels in (template, drawn))
+        template, drawn = (cv2.GaussianBlur(_ink(pixels, dpi), (0, 0), blur) for pixels in (template, drawn))
         try:
             after, warp = cv2.findTransformECC(template, drawn, warp, cv2.MOTION_HOMOGRAPHY,
                                                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 25, 1e-4), None, 1)
@@ -136,7 +139,38 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
     if not after > before:
         return registration
     transform = coarse @ warp.astype(np.float64) @ to_small @ ours.points_to_pixels()
+    # The running text, where the features matched, stays where they put it: a fit that moves it was
+    # drawn by something else (a shadow, the table beside the page).
+    height_pt = ours.height_pt
+    width_pt = ours.pixels.shape[1] * 72 / DPI
+    text = [(width_pt * x, height_pt * y) for x in (0.25, 0.75) for y in (0.45, 0.7)]
+    if _moved_mm(registration.transform, transform, text) > MAX_TEXT_MOVE_MM:
+        return registration
     return Registration(transform, registration.inliers)
+
+
+def _ink(pixels: np.ndarray, dpi: float) -> np.ndarray:
+    """How much darker than the paper around it each pixel is (0..1): a shadow or uneven light is paper."""
+    import cv2
+
+    size = 2 * round(3.0 * dpi / 25.4) + 1   # the paper around: 3 mm, wider than a letter's stroke
+    paper = cv2.GaussianBlur(cv2.dilate(pixels, np.ones((size, size), np.uint8)), (0, 0), size / 2)
+    return np.clip(1.0 - pixels.astype(np.float32) / np.maximum(paper.astype(np.float32), 1.0), 0.0, 1.0)
+
+
+def _moved_mm(first: np.ndarray, second: np.ndarray, points: list[tuple[float, float]]) -> float:
+    """How far apart two maps of PDF points to pixels put `points`, at most, in mm on the page."""
+    worst = 0.0
+    for x, y in points:
+        a, b = (matrix @ np.array([x, y, 1.0]) for matrix in (first, second))
+        apart = float(np.hypot(*(a[:2] / a[2] - b[:2] / b[2])))
+        worst = max(worst, apart / _pixels_per_point(first, x, y) / PT_PER_MM)
+    return worst
+
+
+def _pixels_per_point(transform: np.ndarray, x: float, y: float) -> float:
+    here, there = (transform @ np.array([x + dx, y, 1.0]) for dx in (0.0, 1.0))
+    return float(np.hypot(*(there[:2] / there[2] - here[:2] / here[2])))
 
 
 def _shrunk(image: np.ndarray, transform: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
