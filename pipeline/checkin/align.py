@@ -58,6 +58,20 @@ def cut(pixels: np.ndarray, transform: np.ndarray, region: list[float], dpi: flo
                                borderValue=white)
 
 
+def shrunk(image: np.ndarray, transform: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
+    """The image halved (averaging four pixels) while it stays at `dpi` or more, and the factor applied.
+    Cut at a sixth of its resolution without it, each pixel of a 600 dpi scan would be one sample of a
+    thin letter, not the letter's grey (`transform`: PDF points to the image's pixels)."""
+    import cv2
+
+    linear = transform[:2, :2] / transform[2, 2]
+    scale = float(np.sqrt(abs(np.linalg.det(linear)))) * 72   # the image's pixels per inch, about
+    factor = 1.0
+    while scale * factor / 2 >= dpi and min(image.shape[:2]) > 64:
+        image, factor = cv2.pyrDown(image), factor / 2
+    return image, factor
+
+
 # --- correlation ----------------------------------------------------------------------------------------
 
 

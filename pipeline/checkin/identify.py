@@ -189,14 +189,9 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
     if transform is None or not parts:
         return ""
     seen = likeness(grey, transform, parts)
-    if seen.verdict == "unsure" and code is not None:
-        # Placed by its QR code alone, a photo's page is less exact the farther from the code: placed by
-        # the whole page instead, before the id line is read.
-        from .register import OurPage, register
-
-        registration = register(grey, OurPage.render(context.out / record.path, page_number))
-        if registration is not None:
-            seen = max(seen, likeness(grey, registration.transform, parts), key=lambda found: found.score)
+    if seen.verdict == "unsure":
+        seen = _seen_again(page, grey, transform, code is not None, context.out / record.path, page_number, parts,
+                           seen)
     if seen.verdict == "ours":
         return ""
     if seen.verdict == "unsure":
@@ -206,6 +201,32 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
         seen_line = f"its printed id line reads {printed}" if printed else "its printed id line cannot be read"
         return f"the page does not match its code: {seen.note()}; {seen_line}"
     return f"the page does not match its code: {seen.note()}"
+
+
+def _seen_again(page, grey, transform, by_code: bool, ours: Path, page_number: int, parts, seen):
+    """In doubt, before the id line is read: the page at the resolution it was scanned at (codes are looked
+    for on a reduced decode, where a 600 dpi JPEG's small print breaks up), and, if its QR code placed it,
+    placed by the whole page (a photo's page is less exact the farther from the code). The best seen."""
+    from operator import attrgetter
+
+    import numpy as np
+
+    from .likeness import likeness
+    from .pdfpage import grey_image
+    from .register import OurPage, register
+
+    better = attrgetter("score")
+    pixels = page.shown() if page.shown is not None else grey
+    if pixels.shape[:2] != grey.shape[:2]:
+        full = np.asarray(grey_image(pixels)) if pixels.ndim == 3 else pixels
+        transform = np.diag([full.shape[1] / grey.shape[1], full.shape[0] / grey.shape[0], 1.0]) @ transform
+        grey = full
+        seen = max(seen, likeness(grey, transform, parts), key=better)
+    if seen.verdict == "unsure" and by_code:
+        registration = register(grey, OurPage.render(ours, page_number))
+        if registration is not None:
+            seen = max(seen, likeness(grey, registration.transform, parts), key=better)
+    return seen
 
 
 def _printed_id(page, grey, transform, page_number: int, context: Context) -> str:

@@ -223,6 +223,8 @@ def likeness(pixels: np.ndarray, transform: np.ndarray, parts: tuple[Part, ...])
     import cv2
 
     grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    grey, factor = align.shrunk(grey, transform, DPI)
+    transform = np.diag([factor, factor, 1.0]) @ transform
     ours = stranger = failing = total = 0.0
     compared = []
     search_pt = SEARCH_MM * PT_PER_MM

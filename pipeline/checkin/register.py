@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..units import PT_PER_MM
+from . import align
 
 DPI = 100                 # our page is rendered, and the page image scaled, to about this resolution
 MIN_INLIERS = 40          # matches consistent with one homography below which a page is not registered
@@ -77,6 +78,7 @@ def register(image: np.ndarray, ours: OurPage, refine: bool = True) -> Registrat
 
     if ours.descriptors is None:
         return None
+    cv2.setRNGSeed(12)   # RANSAC draws from OpenCV's generator: the same page registers alike in any worker
     longest = max(image.shape)
     factor = min(1.0, max(ours.pixels.shape) * 1.15 / longest)   # the photo's border: a little larger
     small = cv2.resize(image, (round(image.shape[1] * factor), round(image.shape[0] * factor)),
@@ -124,7 +126,7 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
         to_small = np.diag([factor, factor, 1.0])
         # this level's pixels of our page -> pixels of the image, as registered
         coarse = registration.transform @ np.linalg.inv(ours.points_to_pixels()) @ np.linalg.inv(to_small)
-        shrunk, shrink = _shrunk(image, registration.transform, dpi)
+        shrunk, shrink = align.shrunk(image, registration.transform, dpi)
         drawn = cv2.warpPerspective(shrunk, np.diag([shrink, shrink, 1.0]) @ coarse, (width, height),
                                     flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=255)
         template = cv2.resize(ours.pixels, (width, height), interpolation=cv2.INTER_AREA)
@@ -171,18 +173,6 @@ def _moved_mm(first: np.ndarray, second: np.ndarray, points: list[tuple[float, f
 def _pixels_per_point(transform: np.ndarray, x: float, y: float) -> float:
     here, there = (transform @ np.array([x + dx, y, 1.0]) for dx in (0.0, 1.0))
     return float(np.hypot(*(there[:2] / there[2] - here[:2] / here[2])))
-
-
-def _shrunk(image: np.ndarray, transform: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
-    """The image halved (averaging) while it stays above twice `dpi`, and the factor: drawn onto so few
-    pixels without it, every pixel would be a sample of one point of a thin letter."""
-    import cv2
-
-    scale = float(np.sqrt(abs(np.linalg.det(transform[:2, :2] / transform[2, 2])))) * 72   # pixels per inch, about
-    shrink = 1.0
-    while scale * shrink / 2 >= 2 * dpi:
-        image, shrink = cv2.pyrDown(image), shrink / 2
-    return image, shrink
 
 
 def _plausible(homography: np.ndarray, shape: tuple[int, int]) -> bool:
