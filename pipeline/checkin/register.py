@@ -113,7 +113,7 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
     and the id line, below it, several millimetres off. The page is drawn onto ours as registered and the
     remaining difference fitted as a homography over the whole page (enhanced correlation, OpenCV's ECC),
     coarse to fine (REFINE_DPI: first the paragraphs, then the lines, so that it does not settle a line of
-    text off; about 0.1 s, for the few pages that no code maps). Kept only if the page then matches ours
+    text off; 40-70 ms, for the few pages that no code maps). Kept only if the page then matches ours
     better."""
     import cv2
 
