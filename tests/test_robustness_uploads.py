@@ -383,6 +383,17 @@ def _pasted_code(inbox, base, records):
     scans.to_pdf(pasted, inbox / "code-einer-anderen-stadt.pdf", dpi=150)
 
 
+@corpus_item("code-und-nummer-einer-anderen-stadt.pdf", "matched", "NEEDS REVIEW: the page does not match its code")
+def _pasted_code_and_id_line(inbox, base, records):
+    """The QR codes and the printed id lines cut from town A's unsigned copy, stuck on town B's signed pages."""
+    named, shown = records[17], records[18]
+    ours = scans.signed_scan(base / "out" / named.path, named.geometry, dpi=150, signed=False)
+    theirs = scans.signed_scan(base / "out" / shown.path, shown.geometry, dpi=150)
+    pasted = [scans.paste_code(scans.paste_code(page, ours[index], named.geometry.qr[index + 1], 150), ours[index],
+                               [55.0, 30.0, 310.0, 58.0], 150) for index, page in enumerate(theirs)]
+    scans.to_pdf(pasted, inbox / "code-und-nummer-einer-anderen-stadt.pdf", dpi=150)
+
+
 @corpus_item("unsichtbarer-text.pdf", "unmatched", "no readable QR code")
 def _invisible_text(inbox, base, records):
     from . import pdfedit
@@ -475,7 +486,7 @@ def corpus_run(tmp_path_factory, request):
     names = ["Stadt Bielefeld", "Gemeinde Alfter", "Kreis Borken", "StädteRegion Aachen", "Stadt Köln",
              "Stadt Monschau", "Gemeinde Kalletal", "Kreis Kleve", "Stadt Dülmen", "Gemeinde Wachtberg",
              "Stadt Dortmund", "Stadt Bochum", "Stadt Essen", "Gemeinde Hünxe", "Stadt Münster", "Stadt Hamm",
-             "Stadt Herne"]
+             "Stadt Herne", "Stadt Hagen", "Stadt Witten"]
     rows = [person(row, "Frau", "Eva", f"Muster{index}", strasse="Markt 1", plz=row["plz"] or "40213",
                    ort=row["name"]) for index, row in enumerate(nrw_rows(*names))]
     write_csv(base / "signatories.csv", rows)
@@ -518,9 +529,10 @@ def test_corpus_has_at_least_30_kinds():
 
 def test_the_corpus_holds_the_forged_sealed_and_phone_cases_of_issue_13():
     issue_13 = {"IMG_0815.HEIC", "unterschrift-transparent.png", "negativ-mit-decode.pdf", "vom-dms-versiegelt.pdf",
-                "siegel-gebrochen.pdf", "code-einer-anderen-stadt.pdf", "unsichtbarer-text.pdf"}
+                "siegel-gebrochen.pdf", "code-einer-anderen-stadt.pdf", "code-und-nummer-einer-anderen-stadt.pdf",
+                "unsichtbarer-text.pdf"}
     assert issue_13 <= set(CORPUS), issue_13 - set(CORPUS)
-    assert len(CORPUS) >= 47, len(CORPUS)
+    assert len(CORPUS) >= 48, len(CORPUS)
 
 
 def test_no_traceback_and_needs_attention_exit(corpus_run):

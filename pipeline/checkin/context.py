@@ -71,6 +71,12 @@ class Context:
             self._samples = [documents[ags] for ags in sorted(documents)[:max(count, 3)]]
         return self._samples[:count]
 
+    def other_documents(self, doc_id: str) -> list[DocumentRecord]:
+        """The round's other current documents (read once per context: only pages in doubt need them)."""
+        if not hasattr(self, "_documents"):
+            self._documents = list(self.ledger.latest_documents(self.round_cfg.id).values())
+        return [record for record in self._documents if record.doc_id != doc_id]
+
     def layout(self):
         """Our documents' page layout for registering pages without a readable code (printed.Layout),
         made once per process from the round's first document; None if there is none."""

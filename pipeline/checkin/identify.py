@@ -190,23 +190,38 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
         return ""
     seen = likeness(grey, transform, parts)
     if seen.verdict == "unsure":
-        seen = _seen_again(page, grey, transform, code is not None, context.out / record.path, page_number, parts,
-                           seen)
+        seen, grey, transform = _seen_again(page, grey, transform, code is not None, context.out / record.path,
+                                            page_number, parts, seen)
     if seen.verdict == "ours":
         return ""
     if seen.verdict == "unsure":
         printed = _printed_id(page, grey, transform, page_number, context)
         if printed == record.doc_id:
-            return ""
+            # An id line can be pasted with the code: the page's other personal lines must read as ours too.
+            from .readback import not_ours
+
+            others = [(other.signatory.get("bezeichnung", other.ags), _printed_names(other.signatory))
+                      for other in context.other_documents(record.doc_id)]
+            wrong = not_ours(grey, transform, parts, context.out / record.path, page_number, others)
+            if not wrong:
+                return ""
+            return f"the page does not match its code: {seen.note()}; its printed id line reads ours, but {wrong}"
         seen_line = f"its printed id line reads {printed}" if printed else "its printed id line cannot be read"
         return f"the page does not match its code: {seen.note()}; {seen_line}"
     return f"the page does not match its code: {seen.note()}"
 
 
+def _printed_names(signatory: dict) -> list[str]:
+    """What a document prints of its signer and municipality: the name and the designation."""
+    name = " ".join(signatory.get(key, "") for key in ("vorname", "nachname")).strip()
+    return [text for text in (name, signatory.get("bezeichnung", "")) if text]
+
+
 def _seen_again(page, grey, transform, by_code: bool, ours: Path, page_number: int, parts, seen):
     """In doubt, before the id line is read: the page at the resolution it was scanned at (codes are looked
     for on a reduced decode, where a 600 dpi JPEG's small print breaks up), and, if its QR code placed it,
-    placed by the whole page (a photo's page is less exact the farther from the code). The best seen."""
+    placed by the whole page (a photo's page is less exact the farther from the code). The best seen, with
+    the page image and map it was seen on."""
     from operator import attrgetter
 
     import numpy as np
@@ -221,12 +236,15 @@ def _seen_again(page, grey, transform, by_code: bool, ours: Path, page_number: i
         full = np.asarray(grey_image(pixels)) if pixels.ndim == 3 else pixels
         transform = np.diag([full.shape[1] / grey.shape[1], full.shape[0] / grey.shape[0], 1.0]) @ transform
         grey = full
-        seen = max(seen, likeness(grey, transform, parts), key=better)
+        again = likeness(grey, transform, parts)
+        seen = max(seen, again, key=better)
     if seen.verdict == "unsure" and by_code:
         registration = register(grey, OurPage.render(ours, page_number))
         if registration is not None:
-            seen = max(seen, likeness(grey, registration.transform, parts), key=better)
-    return seen
+            again = likeness(grey, registration.transform, parts)
+            if again.score > seen.score:
+                seen, transform = again, registration.transform
+    return seen, grey, transform
 
 
 def _printed_id(page, grey, transform, page_number: int, context: Context) -> str:

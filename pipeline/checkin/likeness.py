@@ -12,7 +12,8 @@ rendering differs from every stranger's (what one of them shares with us, anothe
 letter by letter (tiles 2.5 mm wide, each placed anew within a pixel), averaged. Seen clearly (SURE): the
 page is ours; poorly (below MIN_SCORE): it is not, whatever its code says; in between (a blurred photo, or
 another town whose name shares letters with ours), its printed id line is read (Tesseract, check code
-verified) and must name this document. (A margin over the strangers' likeness is no proof: a forger picks a
+verified) and must name this document, and its other personal lines must read as ours (readback.py: an id line
+can be pasted with the code). (A margin over the strangers' likeness is no proof: a forger picks a
 town whose name shares letters with ours, the strangers are the round's first documents; such a page stood
 out by 0.2 over them.)
 

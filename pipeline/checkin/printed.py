@@ -113,15 +113,23 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     if attempt == 1:
         crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     crop = text_line(crop, darkness, dpi)
-    ok, png = cv2.imencode(".png", crop)
+    # the last attempt: only the characters an id line has (a 0 is not read as an O, a 5 not as an S)
+    return tesseract(crop, 7, ID_LINE_CHARACTERS if attempt == 3 else None)
+
+
+def tesseract(image: np.ndarray, mode: int, characters: str | None = None) -> str:
+    """The text Tesseract reads on `image` (page segmentation `mode`: 7 one line, 6 a block), "" if none."""
+    import cv2
+
+    ok, png = cv2.imencode(".png", image)
     program = shutil.which("tesseract")
     if program is None or not ok:
         return ""
+    only = ["-c", f"tessedit_char_whitelist={characters}"] if characters else []
     try:   # one thread: check-in already runs one worker per core
-        # the last attempt: only the characters an id line has (a 0 is not read as an O, a 5 not as an S)
-        only = ["-c", f"tessedit_char_whitelist={ID_LINE_CHARACTERS}"] if attempt == 3 else []
-        done = subprocess.run([program, "stdin", "stdout", "--psm", "7", "-l", "eng", *only], input=png.tobytes(),
-                              capture_output=True, timeout=30, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        done = subprocess.run([program, "stdin", "stdout", "--psm", str(mode), "-l", "eng", *only],
+                              input=png.tobytes(), capture_output=True, timeout=30,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout.decode("utf-8", "replace")

@@ -199,3 +199,52 @@ def test_where_only_another_document_has_a_line_ours_is_not_judged(unnamed):
     transform, _ = qr_map(kleve.geometry, 2, found.codes[0].corners)
     seen = likeness(np.asarray(page.convert("L")), transform, parts)
     assert seen.verdict == "ours" and seen.score >= SURE + 0.02, seen
+
+
+ID_LINE_BAND = [55.0, 30.0, 310.0, 58.0]   # PDF points around "Dok.-Nr. …, Seite n/2" at the page's foot
+
+
+def test_a_pasted_code_and_id_line_do_not_make_another_towns_page_ours(town_round):
+    """Bielefeld's QR codes and id lines cut from its unsigned copy and stuck on Dortmund's signed pages: the
+    id line then reads Bielefeld's, so the page's other personal lines are read too (Dortmund's signer and
+    designation): review, never verified."""
+    records = by_name(town_round)
+    bielefeld, dortmund = records["Bielefeld"], records["Dortmund"]
+    blank = scanned(town_round, bielefeld, signed=False)
+    pages = [scans.paste_code(page, blank[index], ID_LINE_BAND, DPI)
+             for index, page in enumerate(under_code_of(town_round, dortmund, bielefeld))]
+    (town_round / "inbox").mkdir()
+    scans.to_pdf(pages, town_round / "inbox" / "bielefeld.pdf", dpi=DPI)
+    result = run(town_round)
+    assert "Traceback" not in result.output
+    state, reason = states(town_round)[bielefeld.doc_id]
+    assert state == "needs_review", (state, reason)
+    assert "upload page 2 (page 2)" in reason and "the page does not match its code" in reason, reason
+    assert not list((town_round / "out" / ROUND / "signed").glob("*.pdf"))
+
+
+def test_an_honest_page_reads_as_ours_even_with_the_signature_across_the_name(towns):
+    """The read-back of a page in doubt: our own signed page reads as ours (a signature written across the
+    signer's name makes that line unreadable, which alone condemns nothing); Dortmund's page reads as
+    Dortmund's."""
+    from pipeline.checkin.readback import not_ours
+
+    records = by_name(towns)
+    bielefeld, dortmund = records["Bielefeld"], records["Dortmund"]
+    others = [("Stadt Dortmund", ["Eva Schulte", "Stadt Dortmund"]), ("Gemeinde Alfter", ["Eva Muster",
+                                                                                        "Gemeinde Alfter"])]
+    strangers = tuple(towns / "out" / other.path for name, other in sorted(records.items())
+                      if other.doc_id != bielefeld.doc_id)[:2]
+    parts = personal_parts(towns / "out" / bielefeld.path, strangers, 2, (tuple(bielefeld.geometry.qr[2]),))
+    for page, expected in ((scanned(towns, bielefeld)[1], ""),
+                           (scans.photograph(scanned(towns, bielefeld)[1], seed=4), ""),
+                           (under_code_of(towns, dortmund, bielefeld)[1], "Stadt Dortmund")):
+        grey = np.asarray(page.convert("L"))
+        from pipeline.checkin.codes import find_codes
+        from pipeline.checkin.intake import SourcePage
+
+        found = SourcePage(1)
+        find_codes(found, page.convert("L"), rerender=None)
+        transform, _ = qr_map(bielefeld.geometry, 2, found.codes[0].corners)
+        why = not_ours(grey, transform, parts, towns / "out" / bielefeld.path, 2, others)
+        assert (why == "") if not expected else (expected in why), why
