@@ -202,7 +202,9 @@ def _mismatch(page, code, record, page_number: int, context: Context) -> str:
 
             others = [(other.signatory.get("bezeichnung", other.ags), _printed_names(other.signatory))
                       for other in context.other_documents(record.doc_id)]
-            wrong = not_ours(grey, transform, parts, context.out / record.path, page_number, others)
+            layout = context.layout()
+            wrong = not_ours(grey, transform, parts, context.out / record.path, page_number, others,
+                             layout.id_lines.get(page_number) if layout is not None else None)
             if not wrong:
                 return ""
             return f"the page does not match its code: {seen.note()}; its printed id line reads ours, but {wrong}"

@@ -20,6 +20,7 @@ from . import align
 DPI = 100                 # our page is rendered, and the page image scaled, to about this resolution
 MIN_INLIERS = 40          # matches consistent with one homography below which a page is not registered
 MAX_TEXT_MOVE_MM = 6.0    # a refinement may move the running text, where the features matched, this much
+MAX_FOOT_MOVE_MM = 20.0   # and the foot of the page, extrapolated from the text (photos: 5-13 mm seen)
 REFINE_DPI = ((18, 1.0), (36, 1.0))   # resolutions (and blur, pixels) at which a registration is made exact
 
 
@@ -132,12 +133,14 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
         template = cv2.resize(ours.pixels, (width, height), interpolation=cv2.INTER_AREA)
         template, drawn = (cv2.GaussianBlur(_ink(pixels, dpi), (0, 0), blur) for pixels in (template, drawn))
         try:
-            after, warp = cv2.findTransformECC(template, drawn, warp, cv2.MOTION_HOMOGRAPHY,
+            _, warp = cv2.findTransformECC(template, drawn, warp, cv2.MOTION_HOMOGRAPHY,
                                                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 25, 1e-4), None, 1)
         except cv2.error:   # did not converge: the registration stays as the features found it
             return registration
         previous = dpi
-    before = float(np.corrcoef(template.ravel(), drawn.ravel())[0, 1])   # as registered, at the finest level
+    # Both measured alike, on the whole frame at the finest level: as registered, and as ECC moved it.
+    moved = cv2.warpPerspective(drawn, warp, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    before, after = (float(np.corrcoef(template.ravel(), seen.ravel())[0, 1]) for seen in (drawn, moved))
     if not after > before:
         return registration
     transform = coarse @ warp.astype(np.float64) @ to_small @ ours.points_to_pixels()
@@ -146,7 +149,9 @@ def refined(image: np.ndarray, registration: Registration, ours: OurPage) -> Reg
     height_pt = ours.height_pt
     width_pt = ours.pixels.shape[1] * 72 / DPI
     text = [(width_pt * x, height_pt * y) for x in (0.25, 0.75) for y in (0.45, 0.7)]
-    if _moved_mm(registration.transform, transform, text) > MAX_TEXT_MOVE_MM:
+    foot = [(width_pt * x, height_pt * 0.06) for x in (0.25, 0.75)]   # the id line's row, farthest from the text
+    if (_moved_mm(registration.transform, transform, text) > MAX_TEXT_MOVE_MM
+            or _moved_mm(registration.transform, transform, foot) > MAX_FOOT_MOVE_MM):
         return registration
     return Registration(transform, registration.inliers)
 

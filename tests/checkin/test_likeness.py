@@ -232,7 +232,8 @@ def test_an_honest_page_reads_as_ours_even_with_the_signature_across_the_name(to
     records = by_name(towns)
     bielefeld, dortmund = records["Bielefeld"], records["Dortmund"]
     others = [("Stadt Dortmund", ["Eva Schulte", "Stadt Dortmund"]), ("Gemeinde Alfter", ["Eva Muster",
-                                                                                        "Gemeinde Alfter"])]
+                                                                                        "Gemeinde Alfter"]),
+              ("Stadt Bochum", ["Eva Meier", "Stadt Bochum"])]
     strangers = tuple(towns / "out" / other.path for name, other in sorted(records.items())
                       if other.doc_id != bielefeld.doc_id)[:2]
     parts = personal_parts(towns / "out" / bielefeld.path, strangers, 2, (tuple(bielefeld.geometry.qr[2]),))
@@ -246,5 +247,5 @@ def test_an_honest_page_reads_as_ours_even_with_the_signature_across_the_name(to
         found = SourcePage(1)
         find_codes(found, page.convert("L"), rerender=None)
         transform, _ = qr_map(bielefeld.geometry, 2, found.codes[0].corners)
-        why = not_ours(grey, transform, parts, towns / "out" / bielefeld.path, 2, others)
+        why = not_ours(grey, transform, parts, towns / "out" / bielefeld.path, 2, others, ID_LINE_BAND)
         assert (why == "") if not expected else (expected in why), why
