@@ -107,14 +107,22 @@ def read_line(pixels: np.ndarray, transform: np.ndarray, line: list[float], atte
     grey = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     crop = align.cut(grey, transform, region, dpi)
     darkness = contrast(crop, dpi)
-    if attempt >= 1:   # a photo: uneven light taken out (contrast to the local paper), then sharpened
-        flat = np.clip(255 * (1.0 - darkness), 0, 255).astype(np.uint8)
-        crop = cv2.addWeighted(flat, 1.8, cv2.GaussianBlur(flat, (0, 0), 2.0), -0.8, 0)
+    if attempt >= 1:
+        crop = evened_and_sharpened(darkness)
     if attempt == 1:
         crop = cv2.threshold(cv2.GaussianBlur(crop, (0, 0), 1.0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     crop = text_line(crop, darkness, dpi)
     # the last attempt: only the characters an id line has (a 0 is not read as an O, a 5 not as an S)
     return tesseract(crop, 7, ID_LINE_CHARACTERS if attempt == 3 else None)
+
+
+def evened_and_sharpened(darkness: np.ndarray) -> np.ndarray:
+    """A photo's print for OCR: uneven light taken out (`darkness`: contrast to the local paper, strokes.py),
+    then sharpened (an unsharp mask)."""
+    import cv2
+
+    flat = np.clip(255 * (1.0 - darkness), 0, 255).astype(np.uint8)
+    return cv2.addWeighted(flat, 1.8, cv2.GaussianBlur(flat, (0, 0), 2.0), -0.8, 0)
 
 
 def tesseract(image: np.ndarray, mode: int, characters: str | None = None) -> str:

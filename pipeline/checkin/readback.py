@@ -127,9 +127,7 @@ def not_ours(pixels: np.ndarray, transform: np.ndarray, parts, pdf_path: Path, p
         if line is None or len(letters(line[0])) < MIN_LETTERS:
             continue
         ours, box = line
-        read = _read(grey, transform, box, ours, theirs)
-        mine = similarity(ours, read)
-        other, label = _best(read, theirs)
+        read, mine, (other, label) = _read(grey, transform, box, ours, theirs)
         lines.append((ours, read))
         if other >= READ_MIN and other >= mine + MARGIN:
             return f'where we printed "{ours}" it reads "{read}" ({label})'
@@ -145,24 +143,25 @@ def _overlap(first, second) -> bool:
     return first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
 
 
-def _read(grey: np.ndarray, transform: np.ndarray, region, ours: str, theirs) -> str:
-    """What Tesseract reads in `region` (a line of print): as scanned, then with uneven light taken out
-    and sharpened (a photo) if the first reading is like no text; the clearer of the two (the one more like
-    some text, ours or another's: neither is favoured)."""
-    import cv2
-
-    from .printed import tesseract
+def _read(grey: np.ndarray, transform: np.ndarray, region, ours: str, theirs) -> tuple[str, float, tuple]:
+    """What Tesseract reads in `region` (a line of print), with how like ours it is and the most alike of
+    `theirs` (similarity, label): as scanned, then with uneven light taken out and sharpened (a photo) if
+    the first reading is like no text; the clearer of the two (the one more like some text, ours or
+    another's: neither is favoured)."""
+    from .printed import evened_and_sharpened, tesseract
     from .strokes import contrast
 
-    def clarity(text: str) -> float:
-        return max(similarity(ours, text), _best(text, theirs)[0])
+    def scored(text: str) -> tuple[str, float, tuple]:
+        text = " ".join(text.split())
+        return text, similarity(ours, text), _best(text, theirs)
+
+    def clarity(reading: tuple) -> float:
+        return max(reading[1], reading[2][0])
 
     left, bottom, right, top = region
     sideways, updown = (extra * PT_PER_MM for extra in EXTRA_MM)
     crop = align.cut(grey, transform, [left - sideways, bottom - updown, right + sideways, top + updown], OCR_DPI)
-    read = tesseract(crop, 7)
-    if clarity(read) < READ_MIN + MARGIN:
-        flat = np.clip(255 * (1.0 - contrast(crop, OCR_DPI)), 0, 255).astype(np.uint8)
-        sharp = cv2.addWeighted(flat, 1.8, cv2.GaussianBlur(flat, (0, 0), 2.0), -0.8, 0)
-        read = max(read, tesseract(sharp, 7), key=clarity)
-    return " ".join(read.split())
+    reading = scored(tesseract(crop, 7))
+    if clarity(reading) < READ_MIN + MARGIN:
+        reading = max(reading, scored(tesseract(evened_and_sharpened(contrast(crop, OCR_DPI)), 7)), key=clarity)
+    return reading
